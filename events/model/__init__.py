@@ -1,0 +1,1 @@
+"""The v1 event contract as strict pydantic models (design.md section 3)."""

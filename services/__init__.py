@@ -1,0 +1,1 @@
+"""goldtrace services: thin entrypoints and adapters around the pure kernel in `events`."""

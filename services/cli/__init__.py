@@ -1,0 +1,1 @@
+"""The `goldtrace` command line."""
