@@ -40,9 +40,7 @@ def _valid_timestamp(text: str) -> str:
     return text
 
 
-Timestamp = Annotated[
-    str, StringConstraints(pattern=_RFC3339_UTC, max_length=40), AfterValidator(_valid_timestamp)
-]
+Timestamp = Annotated[str, StringConstraints(pattern=_RFC3339_UTC, max_length=40), AfterValidator(_valid_timestamp)]
 
 
 def _valid_fineness(text: str) -> str:
