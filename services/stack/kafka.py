@@ -51,9 +51,9 @@ def check_java() -> str:
     return java
 
 
-def fetch_jars(settings: StackSettings) -> Path:
+def fetch_jars(settings: StackSettings, pom: Path = POM) -> Path:
     """Download the broker and its logging binding with Maven (once; ~/.m2 caches across stacks)."""
-    lib = settings.kafka_dir / f"lib-{pinned_version()}"
+    lib = settings.kafka_dir / f"lib-{pinned_version(pom)}"
     stamp = lib / ".complete"
     if stamp.exists():
         return lib
@@ -65,7 +65,7 @@ def fetch_jars(settings: StackSettings) -> Path:
             "(Debian/Ubuntu: `apt-get install maven`) or point KAFKA_BOOTSTRAP at a running broker.",
         )
     lib.mkdir(parents=True, exist_ok=True)
-    argv = [mvn, "-B", "-q", "-f", str(POM), "dependency:copy-dependencies", f"-DoutputDirectory={lib}"]
+    argv = [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={lib}"]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         lines = (result.stdout + result.stderr).splitlines()
@@ -131,7 +131,7 @@ def wait_ready(
                 "stack.kafka_died",
                 f"Kafka exited while starting. Last lines of {log}:\n{processes.tail(log) if log else ''}",
             )
-        if asyncio.run(_metadata_answers(bootstrap)):
+        if asyncio.run(metadata_answers(bootstrap)):
             return time.monotonic() - began
         if time.monotonic() - began > timeout:
             raise StackError(
@@ -141,8 +141,11 @@ def wait_ready(
         time.sleep(0.5)
 
 
-async def _metadata_answers(bootstrap: str) -> bool:
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refused connections are expected while waiting
+async def metadata_answers(bootstrap: str) -> bool:
+    """True if the broker at `bootstrap` answers a metadata request now."""
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # refused connections are expected while waiting
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
     try:
         await admin.start()
@@ -153,6 +156,7 @@ async def _metadata_answers(bootstrap: str) -> bool:
     finally:
         with contextlib.suppress(Exception):  # closing a half-open client must not hide readiness
             await admin.close()
+        quiet.setLevel(level)
 
 
 def stop(settings: StackSettings) -> bool:

@@ -83,8 +83,15 @@ def database_url(settings: StackSettings) -> str:
     return f"postgresql://{DB_USER}:{quote(password)}@127.0.0.1:{settings.postgres_port}/{DB_NAME}"
 
 
+def _run_as(argv: list[str], user: str | None) -> subprocess.CompletedProcess[str]:
+    """Run a server tool as `user` with that user's own group only (root's group would shadow "other" bits)."""
+    if user is None:
+        return subprocess.run(argv, capture_output=True, text=True, check=False)
+    return subprocess.run(argv, capture_output=True, text=True, check=False, user=user, group=user, extra_groups=[])
+
+
 def _run(argv: list[str], user: str | None, what: str) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, check=False, user=user)
+    result = _run_as(argv, user)
     if result.returncode != 0:
         raise StackError(f"stack.postgres_{what}_failed", f"PostgreSQL {what} failed: {result.stderr.strip()[-400:]}")
 
@@ -148,7 +155,7 @@ def start(settings: StackSettings) -> int:
         str(_bin_dir() / "pg_ctl"), "-D", str(data_dir(settings)), "-l", str(log), "-w", "-t", "60",
         "-o", f"-p {settings.postgres_port}", "start",
     ]  # fmt: skip
-    result = subprocess.run(argv, capture_output=True, text=True, check=False, user=user)
+    result = _run_as(argv, user)
     if result.returncode != 0:
         raise StackError(
             "stack.postgres_start_failed", f"PostgreSQL did not start. Last lines of {log}:\n{processes.tail(log)}"

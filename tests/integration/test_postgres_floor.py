@@ -1,0 +1,67 @@
+"""The database is real: asyncpg round trips, batched writes, and migrations that apply once and only once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from services.stack import migrations
+from services.stack.errors import StackError
+
+pytestmark = pytest.mark.integration
+
+
+async def test_round_trip_with_batched_copy(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        version = await conn.fetchval("SHOW server_version_num")
+        assert int(version) >= 150000
+        await conn.execute("CREATE TEMP TABLE sample (lot text PRIMARY KEY, mass_mg bigint NOT NULL)")
+        rows = [(f"LOT-{i:05d}", 1000 + i) for i in range(2000)]
+        await conn.copy_records_to_table("sample", records=rows)
+        summary = await conn.fetchrow("SELECT count(*), sum(mass_mg) FROM sample")
+        assert summary is not None
+        count, total = summary
+        assert count == 2000
+        assert total == sum(m for _, m in rows)
+        assert await conn.fetchval("SELECT mass_mg FROM sample WHERE lot = $1", "LOT-01999") == 2999
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def scratch_database(database_url: str, unique_name: str) -> AsyncIterator[str]:
+    """A fresh empty database on the test server, dropped afterwards."""
+    name = unique_name.replace("-", "_")
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield database_url.rsplit("/", 1)[0] + "/" + name
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def test_migrations_apply_once_then_nothing(scratch_database: str) -> None:
+    first = await migrations.apply_migrations(scratch_database)
+    second = await migrations.apply_migrations(scratch_database)
+    assert first == [m.version for m in migrations.load_migrations()]
+    assert first, "there is at least one migration"
+    assert second == []
+    conn = await asyncpg.connect(scratch_database)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == len(first)
+        assert await conn.fetchval("SELECT to_regclass('events') IS NOT NULL")
+    finally:
+        await conn.close()
+
+
+async def test_an_edited_applied_migration_is_refused(scratch_database: str) -> None:
+    original = migrations.load_migrations()
+    await migrations.apply_migrations(scratch_database, original)
+    edited = [migrations.Migration(original[0].version, original[0].sql + "\n-- edited\n"), *original[1:]]
+    with pytest.raises(StackError) as refused:
+        await migrations.apply_migrations(scratch_database, edited)
+    assert refused.value.code == "stack.migration_edited"

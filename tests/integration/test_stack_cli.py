@@ -1,0 +1,128 @@
+"""`goldtrace up/status/down` on a second, private stack: idempotent, truthful, and leaving no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from services.stack import kafka
+from services.stack.errors import StackError
+from services.stack.settings import StackSettings
+
+pytestmark = pytest.mark.integration
+
+GOLDTRACE = [sys.executable, "-m", "services.cli"]
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@pytest.fixture
+def private_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment of a stack of its own (folder and ports), torn down whatever happens."""
+    kafka_port, controller_port, pg_port = _free_ports(3)
+    env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BOOTSTRAP", "DATABASE_URL"}}
+    env.update(
+        GOLDTRACE_HOME=str(tmp_path / "stack"),
+        GOLDTRACE_KAFKA_PORT=str(kafka_port),
+        GOLDTRACE_KAFKA_CONTROLLER_PORT=str(controller_port),
+        GOLDTRACE_POSTGRES_PORT=str(pg_port),
+    )
+    yield env
+    subprocess.run([*GOLDTRACE, "down"], env=env, capture_output=True, check=False, timeout=120)
+
+
+def _goldtrace(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GOLDTRACE, *args], env=env, capture_output=True, text=True, check=False, timeout=300)
+
+
+def _processes_under(home: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if any(home in part for part in proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+def test_up_twice_status_down_leaves_nothing_running(private_env: dict[str, str]) -> None:
+    home = private_env["GOLDTRACE_HOME"]
+    first = _goldtrace(private_env, "up")
+    assert first.returncode == 0, first.stderr
+    assert "started on" in first.stdout
+
+    second = _goldtrace(private_env, "up")
+    assert second.returncode == 0, second.stderr
+    assert "Kafka: already running" in second.stdout
+    assert "PostgreSQL: already running" in second.stdout
+    assert "Topics: all present." in second.stdout
+    assert "Migrations: schema up to date." in second.stdout
+
+    status = _goldtrace(private_env, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["kafka"] == "running"
+    assert report["postgres"] == "running"
+    assert report["kafka_bootstrap"] == f"127.0.0.1:{private_env['GOLDTRACE_KAFKA_PORT']}"
+    assert report["database_url"].startswith("postgresql://goldtrace:")
+    assert f"@127.0.0.1:{private_env['GOLDTRACE_POSTGRES_PORT']}/goldtrace" in report["database_url"]
+    assert len(_processes_under(home)) >= 2, "a broker and a database server run from this stack's folder"
+
+    down = _goldtrace(private_env, "down")
+    assert down.returncode == 0, down.stderr
+    assert "Kafka: stopped." in down.stdout
+    assert "PostgreSQL: stopped." in down.stdout
+    assert _processes_under(home) == []
+    after = json.loads(_goldtrace(private_env, "status", "--json").stdout)
+    assert (after["kafka"], after["postgres"]) == ("stopped", "stopped")
+
+
+def test_a_taken_port_is_named(private_env: dict[str, str]) -> None:
+    port = int(private_env["GOLDTRACE_KAFKA_PORT"])
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        result = _goldtrace(private_env, "up")
+    assert result.returncode == 1
+    assert f"Port {port}" in result.stderr
+    assert "GOLDTRACE_KAFKA_PORT" in result.stderr
+    assert "stack.port_taken" in result.stderr
+
+
+def test_missing_java_says_how_to_get_it(private_env: dict[str, str], tmp_path: Path) -> None:
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    result = _goldtrace({**private_env, "PATH": str(empty_bin)}, "up")
+    assert result.returncode == 1
+    assert "Java is not installed" in result.stderr
+    assert "openjdk-17" in result.stderr
+
+
+def test_a_maven_failure_shows_mavens_error_line(tmp_path: Path) -> None:
+    pom = tmp_path / "pom.xml"
+    pom.write_text(
+        (kafka.POM.read_text()).replace(
+            "<kafka.version>4.0.2</kafka.version>", "<kafka.version>0.0.0-nope</kafka.version>"
+        )
+    )
+    settings = StackSettings.from_env({"GOLDTRACE_HOME": str(tmp_path / "stack")})
+    with pytest.raises(StackError) as failed:
+        kafka.fetch_jars(settings, pom=pom)
+    assert failed.value.code == "stack.maven_failed"
+    assert "[ERROR]" in failed.value.detail
+    assert "0.0.0-nope" in failed.value.detail
