@@ -276,9 +276,7 @@ def verify_inclusion(leaf: bytes, index: int, tree_size: int, proof: Sequence[by
         )
 
 
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> None:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """Check a consistency proof by RFC 9162 2.1.4.2 (sizes 0 and equal sizes as below); raise a LogError."""
     _check_hash(old_root, "older root hash")
     _check_hash(new_root, "newer root hash")
@@ -482,6 +480,4 @@ def _check_sizes(old_size: int, new_size: int) -> None:
 def _check_within(tree_size: int, log_size: int) -> None:
     _check_size(tree_size)
     if tree_size > log_size:
-        raise TreeSizeError(
-            f"The log holds {log_size} leaves; it cannot answer for a tree of {tree_size} leaves yet."
-        )
+        raise TreeSizeError(f"The log holds {log_size} leaves; it cannot answer for a tree of {tree_size} leaves yet.")
