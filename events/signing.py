@@ -1,18 +1,31 @@
-"""Ed25519 keys, signing and signature verification of events."""
+"""Ed25519 signing and signature verification of events.
+
+Verification raises one named `SignatureError` subclass per kind of failure (see events/errors.py):
+`MalformedKeyError` (key.malformed), `MalformedSignatureError` (signature.malformed) and
+`BadSignatureError` (signature.invalid) here; the custody rules raise `UnknownKeyError`,
+`RevokedKeyError` and `WrongParticipantError` when they look the key up.
+"""
 
 from __future__ import annotations
 
 import base64
-import binascii
+import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from events.canonical import signing_input
-from events.errors import SignatureError
+from events.errors import BadSignatureError, MalformedKeyError, MalformedSignatureError
+
+if TYPE_CHECKING:
+    from events.codec import SignedEvent
+
+_B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
+PUBLIC_KEY_BYTES: Final = 32
+SIGNATURE_BYTES: Final = 64
 
 
 def b64url_encode(raw: bytes) -> str:
@@ -21,8 +34,17 @@ def b64url_encode(raw: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Decode base64url with or without padding."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Decode canonical base64url without padding; raise ValueError on anything else.
+
+    Canonical means: only the 64 url-safe letters, no padding, and unused trailing bits zero, so that each
+    byte string has exactly one text (a signature or key cannot be re-spelled into a different event).
+    """
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url without padding")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url_encode(raw) != text:
+        raise ValueError("not the canonical base64url spelling (unused bits are set)")
+    return raw
 
 
 def public_key_b64(private_key: Ed25519PrivateKey) -> str:
@@ -32,28 +54,48 @@ def public_key_b64(private_key: Ed25519PrivateKey) -> str:
 
 @lru_cache(maxsize=65536)
 def load_public_key(public_key: str) -> Ed25519PublicKey:
-    """Load a raw base64url Ed25519 public key (cached: decoding keys is not free)."""
+    """Load a raw base64url Ed25519 public key (cached: decoding keys is not free); raise MalformedKeyError."""
     try:
-        return Ed25519PublicKey.from_public_bytes(b64url_decode(public_key))
-    except (ValueError, binascii.Error) as exc:
-        raise SignatureError(
-            "key.malformed", "The public key is not 32 bytes of base64url; re-export the raw Ed25519 key."
-        ) from exc
+        raw = b64url_decode(public_key)
+    except ValueError as exc:
+        raise MalformedKeyError() from exc
+    if len(raw) != PUBLIC_KEY_BYTES:
+        raise MalformedKeyError(f"The public key is {len(raw)} bytes; an Ed25519 key is 32 raw bytes in base64url.")
+    try:
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError as exc:
+        raise MalformedKeyError() from exc
+
+
+def sign_bytes(message: bytes, private_key: Ed25519PrivateKey) -> str:
+    """The Ed25519 signature of `message`, base64url without padding."""
+    return b64url_encode(private_key.sign(message))
 
 
 def sign_event(unsigned: Mapping[str, Any], private_key: Ed25519PrivateKey) -> dict[str, Any]:
     """Return the event with `signature` over its canonical bytes (any old signature is replaced)."""
     body = {k: v for k, v in unsigned.items() if k != "signature"}
-    body["signature"] = b64url_encode(private_key.sign(signing_input(body)))
+    body["signature"] = sign_bytes(signing_input(body), private_key)
     return body
 
 
 def verify_signature(message: bytes, signature: str, public_key: Ed25519PublicKey) -> None:
-    """Check an Ed25519 signature (base64url) over `message`; raise SignatureError if it does not hold."""
+    """Check an Ed25519 signature (base64url) over `message`; raise a SignatureError if it does not hold."""
     try:
-        public_key.verify(b64url_decode(signature), message)
-    except (InvalidSignature, ValueError, binascii.Error) as exc:
-        raise SignatureError(
-            "signature.invalid",
-            "The signature does not match the event: it was changed after signing or signed with another key.",
-        ) from exc
+        raw = b64url_decode(signature)
+    except ValueError as exc:
+        raise MalformedSignatureError() from exc
+    if len(raw) != SIGNATURE_BYTES:
+        raise MalformedSignatureError()
+    try:
+        public_key.verify(raw, message)
+    except InvalidSignature as exc:
+        raise BadSignatureError() from exc
+
+
+def verify_event(signed: SignedEvent, public_key: Ed25519PublicKey) -> None:
+    """Check a decoded event's signature under `public_key`; raise a SignatureError if it does not hold."""
+    signature = signed.event.signature
+    if signature is None:  # decode_event refuses unsigned events; a hand-built SignedEvent may lack one
+        raise MalformedSignatureError("The event has no signature; sign it with `goldtrace sign`.")
+    verify_signature(signed.signing_input, signature, public_key)

@@ -6,7 +6,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from events.model.types import MAX_LIST, Count, CountryCode, Id, MassMg, PublicKeyB64, Strict, Text, Timestamp
+from events.model.types import (
+    MAX_LIST,
+    Count,
+    CountryCode,
+    Id,
+    MassMg,
+    PublicKeyB64,
+    Strict,
+    Text,
+    Timestamp,
+    utc_instant_ns,
+)
 
 Role = Literal["authority", "certifier", "asmo", "trader", "refiner", "manufacturer", "assayer"]
 Standard = Literal["fairmined", "fairmined-ecological"]
@@ -96,7 +107,7 @@ class CertificateIssued(Strict):
 
     @model_validator(mode="after")
     def _period(self) -> CertificateIssued:
-        if self.valid_until <= self.valid_from:  # same-format UTC strings order like the instants
+        if utc_instant_ns(self.valid_until) <= utc_instant_ns(self.valid_from):
             raise ValueError("valid_until must be after valid_from")
         return self
 

@@ -11,32 +11,48 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 ID_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
 MAX_TEXT: Final = 256
 MAX_LIST: Final = 256
-MAX_MASS_MG: Final = 10**12  # one thousand tonnes: far above any real lot, far below float trouble
+MAX_SAFE_INTEGER: Final = 2**53 - 1  # I-JSON (RFC 7493): the largest integer every JSON parser holds exactly
+MAX_MASS_MG: Final = MAX_SAFE_INTEGER
 MAX_COUNT: Final = 10**7
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=128)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+# Free text (names, reasons, forms): 1-256 characters, no control characters (C0, DEL, C1).
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]{1,256}$", min_length=1, max_length=MAX_TEXT)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-PublicKeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+# 32 bytes in canonical base64url: the 43rd character carries 4 bits and 2 zero bits, so only 16 letters end it.
+PublicKeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
 MassMg = Annotated[int, Field(gt=0, le=MAX_MASS_MG)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 BasisPoints = Annotated[int, Field(gt=0, le=10_000)]
 
-_RFC3339_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$"
+# ASCII digits only: `\d` would also match other scripts' digits.
+_RFC3339_UTC = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$"
 
 
 def parse_utc(text: str) -> datetime:
     """Parse an RFC 3339 UTC timestamp such as `2026-11-27T05:00:00Z` (fractions beyond microseconds dropped)."""
-    main, _, frac = text[:-1].partition(".")
-    moment = datetime.strptime(main, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    if frac:
-        moment = moment.replace(microsecond=int(frac[:6].ljust(6, "0")))
-    return moment
+    frac = text[20:-1]
+    return datetime(
+        int(text[0:4]),
+        int(text[5:7]),
+        int(text[8:10]),
+        int(text[11:13]),
+        int(text[14:16]),
+        int(text[17:19]),
+        int(frac[:6].ljust(6, "0")) if frac else 0,
+        tzinfo=UTC,
+    )
+
+
+def utc_instant_ns(text: str) -> tuple[datetime, int]:
+    """An exact sort key of an RFC 3339 UTC timestamp: the whole second and the nanoseconds within it."""
+    frac = text[20:-1]
+    return parse_utc(text[:19] + "Z"), int(frac.ljust(9, "0")) if frac else 0
 
 
 def _valid_timestamp(text: str) -> str:
-    parse_utc(text)  # raises ValueError on impossible dates such as 2026-02-30
+    parse_utc(text)  # raises ValueError on impossible dates such as 2026-02-30 or second 60
     return text
 
 
