@@ -179,7 +179,7 @@ def _registry_vectors() -> list[Vector]:
 
 
 def _custody_vectors() -> list[Vector]:
-    extracted = {
+    extracted: dict[str, Any] = {
         "lot": "LOT-CECOMIP-2026-000123",
         "mine": "mina-rinconada-7",
         "form": "oro refogado (esponja)",

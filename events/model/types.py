@@ -59,15 +59,10 @@ def _valid_timestamp(text: str) -> str:
 Timestamp = Annotated[str, StringConstraints(pattern=_RFC3339_UTC, max_length=40), AfterValidator(_valid_timestamp)]
 
 
-def _valid_fineness(text: str) -> str:
-    if Decimal(text) > 1000:
-        raise ValueError("fineness is in parts per thousand and cannot exceed 1000")
-    return text
-
-
-# Parts per thousand as a decimal string: "999.9", "850", "1000".
+# Parts per thousand as a decimal string, 0 to 1000 with up to 4 decimals: "999.9", "850", "1000", "0.0001".
+# The pattern alone is exact, so the published JSON Schema checks the same set as the model.
 Fineness = Annotated[
-    str, StringConstraints(pattern=r"^(0|[1-9][0-9]{0,3})(\.[0-9]{1,4})?$"), AfterValidator(_valid_fineness)
+    str, StringConstraints(pattern=r"^(?:1000(?:\.0{1,4})?|(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,4})?)$")
 ]
 DecimalAmount = Annotated[str, StringConstraints(pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")]
 
