@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -63,7 +63,7 @@ class LeavesOnly:
 def test_hash_functions_follow_rfc9162_prefixes() -> None:
     assert leaf_hash(b"x") == hashlib.sha256(b"\x00x").digest()
     assert node_hash(b"L" * 32, b"R" * 32) == hashlib.sha256(b"\x01" + b"L" * 32 + b"R" * 32).digest()
-    assert EMPTY_ROOT == hashlib.sha256(b"").digest()
+    assert hashlib.sha256(b"").digest() == EMPTY_ROOT
 
 
 @pytest.mark.parametrize(("size", "split"), [(2, 1), (3, 2), (4, 2), (5, 4), (8, 4), (9, 8), (1 << 20, 1 << 19)])
@@ -195,7 +195,7 @@ def assert_refusal(error: LogError, cls: type[LogError], code: str) -> None:
 def test_hash_malformed() -> None:
     log = MemoryLog.from_leaf_hashes([leaf_hash(d) for d in digests(4)])
     proof = log.inclusion_proof(1)
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: verify_inclusion(b"short", 1, 4, proof, log.root()),
         lambda: verify_inclusion(log.leaf_hashes(1, 2)[0], 1, 4, proof, log.root()[:31]),
         lambda: verify_inclusion(log.leaf_hashes(1, 2)[0], 1, 4, [*proof[:1], b""], log.root()),
@@ -213,7 +213,7 @@ def test_hash_malformed() -> None:
 def test_index_out_of_range() -> None:
     log = MemoryLog.from_leaf_hashes([leaf_hash(d) for d in digests(4)])
     leaf = log.leaf_hashes(0, 1)[0]
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: log.inclusion_proof(4),
         lambda: log.inclusion_proof(-1),
         lambda: log.inclusion_proof(2, 2),
@@ -228,7 +228,7 @@ def test_index_out_of_range() -> None:
 
 def test_size_out_of_range() -> None:
     log = MemoryLog.from_leaf_hashes([leaf_hash(d) for d in digests(4)])
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: log.root(5),
         lambda: log.root(-1),
         lambda: log.inclusion_proof(0, 5),

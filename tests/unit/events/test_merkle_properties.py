@@ -103,7 +103,9 @@ def test_roots_proofs_and_compact_range_equal_the_rfc_definitions(leaves: list[b
 
 @settings(max_examples=60, deadline=None)
 @given(leaf_lists(70), st.data())
-def test_every_inclusion_proof_verifies_and_fails_when_any_bit_is_flipped(leaves: list[bytes], data: st.DataObject) -> None:
+def test_every_inclusion_proof_verifies_and_fails_when_any_bit_is_flipped(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
     log = MemoryLog.from_leaf_hashes(leaves)
     size, root = log.size, log.root()
     for index in range(size):

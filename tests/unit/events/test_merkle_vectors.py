@@ -68,9 +68,7 @@ def test_inclusion_path_generated_and_verified(reference_log: MemoryLog, vector:
     verify_inclusion(LEAVES[index], index, size, proof, ROOTS[size])
 
 
-@pytest.mark.parametrize(
-    "vector", REFERENCE["consistency"], ids=lambda v: f"{v['snapshot1']}-to-{v['snapshot2']}"
-)
+@pytest.mark.parametrize("vector", REFERENCE["consistency"], ids=lambda v: f"{v['snapshot1']}-to-{v['snapshot2']}")
 def test_consistency_proof_generated_and_verified(reference_log: MemoryLog, vector: dict[str, Any]) -> None:
     old, new = vector["snapshot1"], vector["snapshot2"]
     proof = reference_log.consistency_proof(old, new)
