@@ -1,0 +1,121 @@
+"""The custody rules as a pure fold: `decide` reads the state and returns an outcome, `evolve` applies it.
+
+Checks run as numbered steps, the first failure wins:
+
+0. exact duplicate: the same id with the same digest was accepted before -> Duplicate (no effect). This comes
+   first because equal digests mean the very bytes already verified: a redelivery must not turn into a
+   rejection because the key was revoked since.
+1. signature: under a key of `source`, registered and not revoked at this point of the log.
+2. id conflict: the id was accepted before with another digest -> rejected.
+3. role: the signer holds the role the event type needs.
+4. the rules of the event type (registry, custody, certificates, gold balance), then findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from events.codec import SignedEvent
+from events.custody import decide_lots, decide_registry, decide_transform
+from events.custody.checks.roles import check_role
+from events.custody.checks.signature import check_signature
+from events.custody.decide_registry import Decision
+from events.custody.outcome import (
+    Accepted,
+    Change,
+    DueReport,
+    Duplicate,
+    Outcome,
+    PutCertificate,
+    PutKey,
+    PutLot,
+    PutMine,
+    PutParticipant,
+    PutTally,
+    Rejected,
+)
+from events.custody.policy import DEFAULT_POLICY, Policy
+from events.custody.refusal import CustodyError
+from events.custody.state import State
+from events.errors import SignatureError
+
+Handler = Callable[[State, Any, Policy], Decision]
+
+HANDLERS: Final[dict[str, Handler]] = {
+    "participant.registered": decide_registry.participant_registered,
+    "participant.key_added": decide_registry.key_added,
+    "participant.key_revoked": decide_registry.key_revoked,
+    "mine.registered": decide_registry.mine_registered,
+    "certificate.issued": decide_registry.certificate_issued,
+    "certificate.suspended": decide_registry.certificate_status,
+    "certificate.reinstated": decide_registry.certificate_status,
+    "certificate.withdrawn": decide_registry.certificate_status,
+    "lot.extracted": decide_lots.lot_extracted,
+    "lot.assayed": decide_lots.lot_assayed,
+    "lot.shipped": decide_lots.lot_shipped,
+    "lot.received": decide_lots.lot_received,
+    "lot.transformed": decide_transform.lot_transformed,
+    "lot.exported": decide_lots.lot_exported,
+}
+
+
+def decide(state: State, signed: SignedEvent, policy: Policy = DEFAULT_POLICY) -> Outcome:
+    """The outcome of one event against the state; never changes the state."""
+    event = signed.event
+    known = state.seen.get(event.id)
+    if known == signed.digest:
+        return Duplicate(event.id)
+    try:
+        check_signature(state.registry, signed)
+    except SignatureError as error:
+        return Rejected(error.code, error.detail)
+    if known is not None:
+        return Rejected(
+            "event.id_conflict",
+            f"Event id {event.id!r} was already used by another event with different content; "
+            "give every new event a new id.",
+        )
+    try:
+        check_role(state.registry, event.type, event.signer, event.subject)
+        changes, findings = HANDLERS[event.type](state, event, policy)
+    except CustodyError as refusal:
+        return Rejected(refusal.code, refusal.detail)
+    return Accepted(event.id, signed.digest, tuple(findings), tuple(changes))
+
+
+def evolve(state: State, outcome: Outcome | DueReport) -> None:
+    """Apply an outcome to the state in place: an accepted event's changes, or a due report's markers."""
+    if isinstance(outcome, Accepted):
+        state.seen[outcome.event_id] = outcome.digest
+        apply_changes(state, outcome.changes)
+    elif isinstance(outcome, DueReport):
+        apply_changes(state, outcome.changes)
+
+
+def apply_changes(state: State, changes: Iterable[Change]) -> None:
+    """Write each change into its part of the state."""
+    registry = state.registry
+    for change in changes:
+        if isinstance(change, PutLot):
+            state.lots[change.lot.lot] = change.lot
+        elif isinstance(change, PutTally):
+            state.tallies[change.key] = change.fine_mg
+        elif isinstance(change, PutKey):
+            registry.keys[change.key.keyid] = change.key
+        elif isinstance(change, PutParticipant):
+            registry.participants[change.participant.participant] = change.participant
+        elif isinstance(change, PutMine):
+            registry.mines[change.mine.mine] = change.mine
+        elif isinstance(change, PutCertificate):
+            registry.certificates[change.certificate.certificate] = change.certificate
+
+
+def fold(state: State, events: Iterable[SignedEvent], policy: Policy = DEFAULT_POLICY) -> list[Outcome]:
+    """Decide and apply each event in log order; return every outcome."""
+    outcomes: list[Outcome] = []
+    for signed in events:
+        outcome = decide(state, signed, policy)
+        evolve(state, outcome)
+        outcomes.append(outcome)
+    return outcomes
