@@ -5,8 +5,8 @@ input is those 32 bytes. Hashing follows RFC 9162 section 2.1.1: leaf = SHA-256(
 node = SHA-256(0x01 || left || right), the empty tree is SHA-256(""), and a tree of n leaves splits at the
 largest power of two smaller than n.
 
-Every hash a proof needs is the hash of a *perfect subtree* `Node(level, index)` (2**level leaves starting at
-index * 2**level) or a right-fold of a few of them. Perfect subtrees never change once complete, so a store
+Every hash a proof needs is the hash of a *perfect subtree* `Node(level, position)` (2**level leaves starting at
+leaf position * 2**level) or a right-fold of a few of them. Perfect subtrees never change once complete, so a store
 can keep them forever: `MemoryLog` keeps all of them (O(1) amortised hashes per append, O(log n) per root or
 proof); a store that keeps only leaf hashes still works, more slowly. Stores that cannot answer synchronously
 (a database) plan first, fetch `plan.nodes()` in one round trip, then call `plan.assemble(hashes)`.
@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Final, Protocol
+from typing import ClassVar, Final, NamedTuple, Protocol
 
 from events.errors import GoldtraceError
 
@@ -96,26 +96,28 @@ def root_from_leaf_hashes(leaf_hashes: Sequence[bytes]) -> bytes:
     return compact.root()
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A perfect subtree: 2**level leaves starting at leaf index * 2**level."""
+class Node(NamedTuple):
+    """A perfect subtree: the `position`-th run of 2**level leaves, starting at leaf position * 2**level."""
 
     level: int
-    index: int
+    position: int
 
     @property
     def start(self) -> int:
         """First leaf index covered."""
-        return self.index << self.level
+        return self.position << self.level
 
     @property
     def end(self) -> int:
         """One past the last leaf index covered."""
-        return (self.index + 1) << self.level
+        return (self.position + 1) << self.level
 
 
 def span_nodes(start: int, end: int) -> list[Node]:
     """The perfect subtrees covering leaves [start, end), left to right, each as large as alignment allows."""
+    width = end - start
+    if width > 0 and width & (width - 1) == 0 and start % width == 0:  # already one perfect subtree
+        return [Node(width.bit_length() - 1, start // width)]
     nodes: list[Node] = []
     while start < end:
         level = (end - start).bit_length() - 1
@@ -138,23 +140,29 @@ def _fold(hashes: Sequence[bytes]) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class ProofPlan:
-    """The leaf spans [start, end) whose MTHs form a proof (or a root), in proof order."""
+    """The leaf spans [start, end) whose MTHs form a proof (or a root), in proof order, with their nodes."""
 
     spans: tuple[tuple[int, int], ...]
+    parts: tuple[tuple[Node, ...], ...]
+
+    @classmethod
+    def of(cls, spans: Sequence[tuple[int, int]]) -> ProofPlan:
+        """A plan for these spans (each an RFC 9162 subtree), decomposed into perfect subtrees."""
+        return cls(tuple(spans), tuple(tuple(span_nodes(start, end)) for start, end in spans))
 
     def nodes(self) -> list[Node]:
         """Every perfect subtree whose hash the proof needs, without repeats."""
-        return list(dict.fromkeys(node for start, end in self.spans for node in span_nodes(start, end)))
+        return list(dict.fromkeys(node for part in self.parts for node in part))
 
     def assemble(self, hashes: Mapping[Node, bytes]) -> list[bytes]:
         """The proof hashes, given the hash of every node in `nodes()`."""
-        return [_fold([hashes[node] for node in span_nodes(start, end)]) for start, end in self.spans]
+        return [_fold([hashes[node] for node in part]) for part in self.parts]
 
 
 def plan_root(tree_size: int) -> ProofPlan:
     """Plan for the root of the first `tree_size` leaves (empty tree allowed)."""
     _check_size(tree_size)
-    return ProofPlan(((0, tree_size),))
+    return ProofPlan.of([(0, tree_size)])
 
 
 def plan_inclusion(index: int, tree_size: int) -> ProofPlan:
@@ -171,7 +179,7 @@ def plan_inclusion(index: int, tree_size: int) -> ProofPlan:
         else:
             spans.append((low, middle))
             low = middle
-    return ProofPlan(tuple(reversed(spans)))
+    return ProofPlan.of(spans[::-1])
 
 
 def plan_consistency(old_size: int, new_size: int) -> ProofPlan:
@@ -179,7 +187,7 @@ def plan_consistency(old_size: int, new_size: int) -> ProofPlan:
     _check_sizes(old_size, new_size)
     spans: list[tuple[int, int]] = []
     if old_size == 0:
-        return ProofPlan(())
+        return ProofPlan.of([])
     low, high, whole_old_tree = 0, new_size, True
     while old_size != high:
         middle = low + split_point(high - low)
@@ -191,7 +199,7 @@ def plan_consistency(old_size: int, new_size: int) -> ProofPlan:
             low, whole_old_tree = middle, False
     if not whole_old_tree:
         spans.append((low, high))
-    return ProofPlan(tuple(reversed(spans)))
+    return ProofPlan.of(spans[::-1])
 
 
 class TreeStore(Protocol):
@@ -427,8 +435,7 @@ class MemoryLog:
     def subtree_hashes(self, nodes: Sequence[Node]) -> list[bytes | None]:
         """The stored hash of each complete perfect subtree (None for one not complete yet)."""
         found: list[bytes | None] = []
-        for node in nodes:
-            level, index = node.level, node.index
+        for level, index in nodes:
             row = self._levels[level] if level < len(self._levels) else b""
             offset = index * HASH_SIZE
             found.append(bytes(row[offset : offset + HASH_SIZE]) if 0 <= offset < len(row) else None)
