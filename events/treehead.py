@@ -24,7 +24,7 @@ from events.errors import SignatureError
 from events.merkle import HASH_SIZE, LogError
 from events.model.envelope import Signature
 from events.model.types import Id, Sha256Hex, Strict, Timestamp
-from events.signing import b64url_encode, verify_signature
+from events.signing import sign_bytes, verify_signature
 
 TREE_HEAD_CONTEXT: Final = b"goldtrace/tree-head/v1\n"
 MAX_TREE_SIZE: Final = 2**63 - 1
@@ -101,7 +101,7 @@ def tree_head_signing_input(head: TreeHead) -> bytes:
 def sign_tree_head(head: TreeHead, private_key: Ed25519PrivateKey) -> SignedTreeHead:
     """Sign a tree head with the log's Ed25519 key."""
     head = head.head_only()
-    signature = b64url_encode(private_key.sign(tree_head_signing_input(head)))
+    signature = sign_bytes(tree_head_signing_input(head), private_key)
     return SignedTreeHead(**head.model_dump(), signature=signature)
 
 
