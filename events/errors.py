@@ -53,7 +53,7 @@ class SignatureError(GoldtraceError):
     """The signature does not verify, or the key behind it cannot be used."""
 
 
-class _FixedSignatureError(SignatureError):
+class SignatureKindError(SignatureError):
     """A SignatureError of one fixed kind: its code is `CODE`, its sentence defaults to `SENTENCE`."""
 
     CODE: ClassVar[str]
@@ -63,49 +63,49 @@ class _FixedSignatureError(SignatureError):
         super().__init__(self.CODE, detail or self.SENTENCE)
 
 
-class MalformedKeyError(_FixedSignatureError):
+class MalformedKeyError(SignatureKindError):
     """The public key is not a raw 32-byte Ed25519 key in canonical base64url."""
 
     CODE = "key.malformed"
     SENTENCE = "The public key is not 32 bytes of base64url without padding; re-export the raw Ed25519 key."
 
 
-class UnknownKeyError(_FixedSignatureError):
+class UnknownKeyError(SignatureKindError):
     """The event names a `keyid` that was never registered for its signer."""
 
     CODE = "key.unknown"
     SENTENCE = "The event's keyid was never registered; register the key with participant.key_added first."
 
 
-class RevokedKeyError(_FixedSignatureError):
+class RevokedKeyError(SignatureKindError):
     """The key was revoked before the event was logged."""
 
     CODE = "key.revoked"
     SENTENCE = "The key that signed the event was revoked; sign again with a key that is still valid."
 
 
-class WrongParticipantError(_FixedSignatureError):
+class WrongParticipantError(SignatureKindError):
     """The key is registered, but to a participant other than the event's `source`."""
 
     CODE = "key.wrong_participant"
     SENTENCE = "The keyid belongs to another participant than the event's source; sign with one of your own keys."
 
 
-class MalformedSignatureError(_FixedSignatureError):
+class MalformedSignatureError(SignatureKindError):
     """The `signature` is not 64 bytes in canonical base64url."""
 
     CODE = "signature.malformed"
     SENTENCE = "The signature is not 64 bytes of base64url without padding; sign the event again."
 
 
-class BadSignatureError(_FixedSignatureError):
+class BadSignatureError(SignatureKindError):
     """The Ed25519 signature does not hold over the event's canonical bytes."""
 
     CODE = "signature.invalid"
     SENTENCE = "The signature does not match the event: it was changed after signing or signed with another key."
 
 
-SIGNATURE_ERRORS: Final[tuple[type[_FixedSignatureError], ...]] = (
+SIGNATURE_ERRORS: Final[tuple[type[SignatureKindError], ...]] = (
     MalformedKeyError,
     UnknownKeyError,
     RevokedKeyError,
