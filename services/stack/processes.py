@@ -9,13 +9,15 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
 from services.stack.errors import StackError
+
+Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from services.stack import kafka, migrations, postgres, processes, topics
+from services.common.settings import platform_keys
+from services.stack import apps, kafka, migrations, postgres, processes, topics
 from services.stack.errors import StackError
 from services.stack.settings import StackSettings
 
-Say = Callable[[str], None]
+Say = processes.Say
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Status:
     database_url: str
     postgres: str  # running | stopped | external
     logs: str
+    gateway_url: str
+    query_url: str
+    log_public_key: str
+    services: dict[str, str]
 
     def as_json(self) -> dict[str, Any]:
         """The status as `goldtrace status --json` prints it."""
@@ -36,6 +41,8 @@ class Status:
 
 def status(settings: StackSettings) -> Status:
     """Report each component as running, stopped or external, with its address."""
+    trust_file = platform_keys(settings).trust_file
+    trust: dict[str, str] = json.loads(trust_file.read_text()) if trust_file.exists() else {}
     if settings.external_kafka:
         kafka_state = "external"
     else:
@@ -52,18 +59,24 @@ def status(settings: StackSettings) -> Status:
         database_url=postgres.database_url(settings),
         postgres=pg_state,
         logs=str(settings.logs_dir),
+        gateway_url=settings.gateway_url,
+        query_url=settings.query_url,
+        log_public_key=trust.get("log_public_key", "(run goldtrace up)"),
+        services=apps.states(settings),
     )
 
 
 def up(settings: StackSettings, say: Say = print) -> Status:
     """Start what is not running yet (a second call finds the running stack and says so), then set it up."""
     settings.home.mkdir(parents=True, exist_ok=True)
+    platform_keys(settings).ensure()
     _kafka_up(settings, say)
     _postgres_up(settings, say)
     created = asyncio.run(topics.ensure_topics(settings.kafka_bootstrap, topics.load_topics()))
     say(f"Topics: created {', '.join(created)}." if created else "Topics: all present.")
     applied = asyncio.run(migrations.apply_migrations(postgres.database_url(settings)))
     say(f"Migrations: applied {', '.join(applied)}." if applied else "Migrations: schema up to date.")
+    apps.start_all(settings, say)
     return status(settings)
 
 
@@ -104,6 +117,7 @@ async def _check_database(url: str) -> None:
 
 def down(settings: StackSettings, say: Say = print) -> None:
     """Stop what this stack started, and nothing else (external servers are left alone)."""
+    apps.stop_all(settings, say)
     if settings.external_database_url:
         say("PostgreSQL: external (DATABASE_URL), left running.")
     else:

@@ -27,6 +27,10 @@ class StackSettings:
     kafka_controller_port: int
     postgres_port: int
     kafka_heap_mb: int
+    gateway_port: int
+    query_port: int
+    ledger_port: int
+    custody_port: int
     external_kafka: str | None
     external_database_url: str | None
 
@@ -41,6 +45,10 @@ class StackSettings:
             kafka_controller_port=_port(env, "GOLDTRACE_KAFKA_CONTROLLER_PORT", 19093),
             postgres_port=_port(env, "GOLDTRACE_POSTGRES_PORT", 15432),
             kafka_heap_mb=int(env.get("GOLDTRACE_KAFKA_HEAP_MB", "512")),
+            gateway_port=_port(env, "GOLDTRACE_GATEWAY_PORT", 18081),
+            query_port=_port(env, "GOLDTRACE_QUERY_PORT", 18082),
+            ledger_port=_port(env, "GOLDTRACE_LEDGER_PORT", 18083),
+            custody_port=_port(env, "GOLDTRACE_CUSTODY_PORT", 18084),
             external_kafka=env.get("KAFKA_BOOTSTRAP") or None,
             external_database_url=env.get("DATABASE_URL") or None,
         )
@@ -64,6 +72,16 @@ class StackSettings:
     def postgres_dir(self) -> Path:
         """The embedded PostgreSQL data folder and its generated password."""
         return self.home / "postgres"
+
+    @property
+    def gateway_url(self) -> str:
+        """Where the gateway answers."""
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def query_url(self) -> str:
+        """Where the query service answers."""
+        return f"http://127.0.0.1:{self.query_port}"
 
     @property
     def kafka_bootstrap(self) -> str:

@@ -1,0 +1,1 @@
+"""Plumbing shared by the services: settings, platform keys, Kafka clients, HTTP health and metrics."""
