@@ -1,12 +1,13 @@
 """RFC 8785 (JSON Canonicalization Scheme) bytes of events, and event digests.
 
 Events hold only strings, integers within +-(2^53-1), booleans, null, objects and arrays. For those values
-orjson with sorted keys writes exactly the RFC 8785 text: integers print as ECMAScript does, strings escape
-`"`, `\\` and the C0 controls the same way (`\\b \\t \\n \\f \\r`, else lowercase `\\u00xx`) and leave every
-other character literal. The one difference is key order: orjson sorts by code point, RFC 8785 by UTF-16
-code unit, and the two disagree only between characters above U+FFFF and those in U+E000..U+FFFF. Output
-that holds no astral character (no 4-byte UTF-8 sequence) is therefore exact; anything else is written by
-the reference `rfc8785` package. Floats and out-of-range integers are refused rather than approximated.
+orjson writes exactly the RFC 8785 text: integers print as ECMAScript does, strings escape `"`, `\\` and the
+C0 controls the same way (`\\b \\t \\n \\f \\r`, else lowercase `\\u00xx`) and leave every other character
+literal. The one difference is key order: orjson's OPT_SORT_KEYS sorts by code point, RFC 8785 by UTF-16
+code unit, and the two disagree only between characters above U+FFFF and those in U+E000..U+FFFF. Keys of
+a schema-valid event are ASCII member names, so `canonical_event_bytes` sorts with orjson; the general
+`canonical_bytes` sorts objects with a non-ASCII key by UTF-16 itself. Floats and out-of-range integers are
+refused rather than approximated. The reference `rfc8785` package is the oracle in the tests.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import orjson
-import rfc8785
 
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 _SORTED: Final = orjson.OPT_SORT_KEYS
-_ASTRAL_LEAD_BYTES: Final = frozenset(range(0xF0, 0xF5))
+_MAX_DOMAIN_DEPTH: Final = 64
 
 
 class CanonicalDomainError(ValueError):
@@ -31,22 +31,13 @@ def canonical_bytes(document: Mapping[str, Any]) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON object of event values (dicts, lists, str, int, bool, None)."""
     if not isinstance(document, dict):
         document = dict(document)
-    _check_domain(document, 0)
-    return canonical_bytes_unchecked(document)
+    ascii_keys = _check_domain(document, 0)
+    return _dumps(document if ascii_keys else _utf16_sorted(document), _SORTED if ascii_keys else 0)
 
 
-def canonical_bytes_unchecked(document: Any) -> bytes:
-    """RFC 8785 bytes of a value already known to hold only event values (the decoder has checked)."""
-    try:
-        text = orjson.dumps(document, option=_SORTED)
-    except orjson.JSONEncodeError as exc:  # a lone surrogate in a string, a non-string key
-        raise CanonicalDomainError(f"the value cannot be written as JSON: {exc}") from exc
-    return rfc8785.dumps(document) if needs_utf16_order(text) else text
-
-
-def needs_utf16_order(sorted_text: bytes) -> bool:
-    """Whether orjson's code-point key order might differ from RFC 8785's (an astral character occurs)."""
-    return not sorted_text.isascii() and not _ASTRAL_LEAD_BYTES.isdisjoint(sorted_text)
+def canonical_event_bytes(event: dict[str, Any]) -> bytes:
+    """RFC 8785 bytes of a schema-valid event (its member names are ASCII, its values in the event domain)."""
+    return _dumps(event, _SORTED)
 
 
 def signing_input(event: Mapping[str, Any]) -> bytes:
@@ -73,27 +64,42 @@ def without_signature(signed_canonical: bytes, signature: str) -> bytes:
     return signed_canonical[:at] + signed_canonical[at + len(member) :]
 
 
-_MAX_DOMAIN_DEPTH: Final = 64
+def _dumps(value: Any, option: int) -> bytes:
+    try:
+        return orjson.dumps(value, option=option)
+    except orjson.JSONEncodeError as exc:  # a lone surrogate in a string
+        raise CanonicalDomainError(f"the value cannot be written as JSON: {exc}") from exc
 
 
-def _check_domain(value: Any, depth: int) -> None:
-    """Refuse values outside the event domain, which a fast writer could not canonicalize exactly."""
+def _utf16_sorted(value: Any) -> Any:
+    """A copy with every object's members in RFC 8785 order (by the UTF-16 code units of the keys)."""
+    if isinstance(value, dict):
+        ordered = sorted(value.items(), key=lambda item: item[0].encode("utf-16-be", "surrogatepass"))
+        return {key: _utf16_sorted(item) for key, item in ordered}
+    if isinstance(value, list | tuple):
+        return [_utf16_sorted(item) for item in value]
+    return value
+
+
+def _check_domain(value: Any, depth: int) -> bool:
+    """Refuse values outside the event domain; return whether every object key in it is ASCII."""
     if value is None or isinstance(value, str | bool):
-        return
+        return True
     if isinstance(value, int):
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            return
+            return True
         raise CanonicalDomainError(f"the integer {value} lies outside +-(2^53-1)")
     if depth >= _MAX_DOMAIN_DEPTH:
         raise CanonicalDomainError("the value is nested too deeply")
+    ascii_keys = True
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise CanonicalDomainError(f"the object key {key!r} is not a string")
-            _check_domain(item, depth + 1)
-        return
+            ascii_keys = _check_domain(item, depth + 1) and key.isascii() and ascii_keys
+        return ascii_keys
     if isinstance(value, list | tuple):
         for item in value:
-            _check_domain(item, depth + 1)
-        return
+            ascii_keys = _check_domain(item, depth + 1) and ascii_keys
+        return ascii_keys
     raise CanonicalDomainError(f"a {type(value).__name__} cannot appear in an event (integers, strings, bools only)")

@@ -20,10 +20,9 @@ from functools import partial
 from typing import Any, Final
 
 import orjson
-import rfc8785
 from pydantic import ValidationError
 
-from events.canonical import MAX_SAFE_INTEGER, needs_utf16_order, without_signature
+from events.canonical import MAX_SAFE_INTEGER, without_signature
 from events.errors import DecodeError
 from events.model.envelope import EVENT_ADAPTER, EVENT_TYPES, MAX_EVENT_BYTES, Event
 
@@ -171,8 +170,8 @@ def _accept(raw: Any, text: bytes, slow: Callable[[], Any], suspect: bool) -> Si
             raise flaw
     if event.signature is None:
         raise DecodeError("event.unsigned", "The event has no signature; sign it with `goldtrace sign`.")
-    canonical = rfc8785.dumps(raw) if needs_utf16_order(text) else text
-    return SignedEvent(event, raw, without_signature(canonical, event.signature), hashlib.sha256(canonical).digest())
+    # `text` is the RFC 8785 form: a valid event's member names are ASCII (see events/canonical.py).
+    return SignedEvent(event, raw, without_signature(text, event.signature), hashlib.sha256(text).digest())
 
 
 def _decode_flawed_batch(tree: Any) -> list[SignedEvent | DecodeError]:
