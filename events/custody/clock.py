@@ -13,12 +13,17 @@ NS_PER_SECOND: Final = 1_000_000_000
 
 
 @lru_cache(maxsize=4096)
+def _day_start_s(day: str) -> int:
+    """Seconds since the Unix epoch at 00:00:00 UTC of a `YYYY-MM-DD` day."""
+    return calendar.timegm(parse_utc(day + "T00:00:00Z").utctimetuple())
+
+
 def instant_ns(timestamp: str) -> int:
     """Nanoseconds since the Unix epoch of a validated RFC 3339 UTC timestamp (`2026-11-27T05:00:00.5Z`)."""
-    whole = parse_utc(timestamp[:19] + "Z")
+    seconds = _day_start_s(timestamp[:10]) + int(timestamp[11:13]) * 3600 + int(timestamp[14:16]) * 60
     fraction = timestamp[20:-1]
     nanos = int(fraction.ljust(9, "0")) if fraction else 0
-    return calendar.timegm(whole.utctimetuple()) * NS_PER_SECOND + nanos
+    return (seconds + int(timestamp[17:19])) * NS_PER_SECOND + nanos
 
 
 def datetime_ns(moment: datetime) -> int:
@@ -33,6 +38,7 @@ def month_of(timestamp: str) -> str:
     return timestamp[:7]
 
 
+@lru_cache(maxsize=1024)
 def days_in_month(month: str) -> int:
     """The number of days in a `YYYY-MM` month."""
     return calendar.monthrange(int(month[:4]), int(month[5:7]))[1]

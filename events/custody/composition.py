@@ -6,11 +6,13 @@ Definitions (also in events/README.md):
   and `unrecorded` contributors. With `contributions`, group g supplies share_bp(g)/10000 of the lot, and that
   share is split by the group's own head count: women(g)/(women(g)+men(g)) of it is women's work. Without
   `contributions`, the ASMO's `members` counts split the whole lot the same way. A group (or ASMO) with no
-  counts gives `unrecorded`. The split is apportioned in integer fine milligrams by largest remainder.
+  counts gives `unrecorded`. These fractions are kept exactly, as integer weights over a common denominator.
 - A single-input step (assay, shipment, receipt, melting, refining, split) keeps the proportions exactly: the
   parts are copied unchanged, whatever the masses do.
 - A merge (several inputs) rescales each input's parts to that input's fine milligrams (largest remainder),
-  then adds them part by part: every output gets these merged proportions.
+  then adds them part by part: every output gets these merged proportions, now weights in fine milligrams.
+- Reading a lot's origins (`attributed_fine_mg`) apportions its current fine milligrams over its parts by
+  largest remainder: integers that add up exactly to the lot's fine gold.
 - Ties in largest-remainder rounding go to the earlier part in (mine, organization, contributor) order, so the
   result never depends on event order within a transformation or on dict ordering.
 """
@@ -18,16 +20,18 @@ Definitions (also in events/README.md):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import lcm
+from math import gcd, lcm
 
 from events.custody.lots import Contributor, Part
 from events.custody.registry import GroupCounts, Participant
 
-CONTRIBUTORS: tuple[Contributor, ...] = ("women", "men", "unrecorded")
+_NO_COUNTS = GroupCounts("other", 0, 0)
 
 
 def apportion(total: int, weights: Sequence[int]) -> list[int]:
     """Split `total` in proportion to `weights` by largest remainder: exact sum, ties to the lower index."""
+    if len(weights) == 1:
+        return [total if weights[0] else 0]
     whole = sum(weights)
     if whole == 0:
         return [0] * len(weights)
@@ -45,26 +49,29 @@ def contributor_weights(asmo: Participant, contributions: Sequence[tuple[str, in
     if contributions is None:
         counted = [(10_000, asmo.members_women or 0, asmo.members_men or 0)]
     else:
+        groups = asmo.groups
         counted = []
         for group, share_bp in contributions:
-            counts = asmo.groups.get(group, GroupCounts("other", 0, 0))
+            counts = groups.get(group, _NO_COUNTS)
             counted.append((share_bp, counts.women, counts.men))
-    scale = lcm(*(w + m for _, w, m in counted if w + m)) if any(w + m for _, w, m in counted) else 1
+    scale = lcm(*[w + m for _, w, m in counted if w + m])
     women = men = unrecorded = 0
     for share_bp, w, m in counted:
-        if w + m == 0:
-            unrecorded += share_bp * scale
-        else:
+        if w + m:
             women += share_bp * w * (scale // (w + m))
             men += share_bp * m * (scale // (w + m))
+        else:
+            unrecorded += share_bp * scale
     return women, men, unrecorded
 
 
-def extraction_parts(mine: str, asmo: Participant, fine_mg: int, weights: tuple[int, int, int]) -> tuple[Part, ...]:
-    """The composition of a freshly extracted lot, in fine milligrams (zero-weight parts left out)."""
-    split = apportion(fine_mg, weights)
-    parts = [Part(mine, asmo.participant, who, mg) for who, mg in zip(CONTRIBUTORS, split, strict=True) if mg]
-    return tuple(sorted(parts, key=_part_key))
+def extraction_parts(mine: str, organization: str, weights: tuple[int, int, int]) -> tuple[Part, ...]:
+    """The composition of a freshly extracted lot: exact weights reduced by their gcd, zero parts left out."""
+    women, men, unrecorded = weights
+    divisor = gcd(women, men, unrecorded)
+    # In key order: contributor names sort as men < unrecorded < women.
+    ordered: tuple[tuple[Contributor, int], ...] = (("men", men), ("unrecorded", unrecorded), ("women", women))
+    return tuple(Part(mine, organization, who, weight // divisor) for who, weight in ordered if weight)
 
 
 def merge(inputs: Sequence[tuple[tuple[Part, ...], int]]) -> tuple[Part, ...]:
@@ -75,17 +82,13 @@ def merge(inputs: Sequence[tuple[tuple[Part, ...], int]]) -> tuple[Part, ...]:
     if len(inputs) == 1:
         return inputs[0][0]
     use_fine = any(fine for _, fine in inputs)
-    totals: dict[tuple[str, str, str], Part] = {}
+    totals: dict[tuple[str, str, Contributor], int] = {}
     for parts, fine in inputs:
-        scaled = apportion(fine, [p.weight for p in parts]) if use_fine else [p.weight for p in parts]
-        for part, mg in zip(parts, scaled, strict=True):
-            known = totals.get(part.key)
-            totals[part.key] = Part(part.mine, part.organization, part.contributor, mg + (known.weight if known else 0))
-    return tuple(part for key, part in sorted(totals.items()) if part.weight)
-
-
-def _part_key(part: Part) -> tuple[str, str, str]:
-    return part.key
+        weights = [part.weight for part in parts]
+        for part, weight in zip(parts, apportion(fine, weights) if use_fine else weights, strict=True):
+            key = (part.mine, part.organization, part.contributor)
+            totals[key] = totals.get(key, 0) + weight
+    return tuple(Part(mine, org, who, weight) for (mine, org, who), weight in sorted(totals.items()) if weight)
 
 
 def attributed_fine_mg(parts: Sequence[Part], fine_mg: int) -> list[tuple[Part, int]]:

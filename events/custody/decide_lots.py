@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from events.custody import findings
 from events.custody.checks import certificates as certified
 from events.custody.checks import custody, gold
@@ -50,7 +48,7 @@ def lot_extracted(state: State, event: LotExtractedEvent, policy: Policy) -> Dec
         fineness=data.fineness,
         fine_mg=fine_mg,
         ceiling_mg=gold.extraction_ceiling(fine_mg, policy),
-        composition=extraction_parts(mine.mine, asmo, fine_mg, contributor_weights(asmo, contributions)),
+        composition=extraction_parts(mine.mine, asmo.participant, contributor_weights(asmo, contributions)),
         certificates=certificates,
         premium_paid_cents=0,
         premium_due_cents=0,
@@ -107,7 +105,7 @@ def lot_assayed(state: State, event: LotAssayedEvent, policy: Policy) -> Decisio
     custody.require_assayer(state.registry, data.assayer)
     fine_mg = fine_mass_mg(lot.mass_mg, data.fineness)
     gold.require_within_ceiling(lot, fine_mg, "assay.above_ceiling", "assay")
-    return [PutLot(replace(lot, fineness=data.fineness, fine_mg=fine_mg))], []
+    return [PutLot(lot._replace(fineness=data.fineness, fine_mg=fine_mg))], []
 
 
 def lot_shipped(state: State, event: LotShippedEvent, policy: Policy) -> Decision:
@@ -125,8 +123,7 @@ def lot_shipped(state: State, event: LotShippedEvent, policy: Policy) -> Decisio
         if missing is not None:
             flagged.append(missing)
         paid, due = paid + (paid_now or 0), due + due_now
-    moved = replace(
-        lot,
+    moved = lot._replace(
         status="in_transit",
         custodian=None,
         shipment=shipment,
@@ -151,7 +148,7 @@ def lot_received(state: State, event: LotReceivedEvent, policy: Policy) -> Decis
         off = findings.receipt_weight(event.id, lot.shipment, data.mass_mg, policy)
         if off is not None:
             flagged.append(off)
-    held = replace(lot, status="held", custodian=event.signer, mass_mg=data.mass_mg, fine_mg=fine_mg, shipment=None)
+    held = lot._replace(status="held", custodian=event.signer, mass_mg=data.mass_mg, fine_mg=fine_mg, shipment=None)
     return [PutLot(held)], flagged
 
 
@@ -160,4 +157,4 @@ def lot_exported(state: State, event: LotExportedEvent, policy: Policy) -> Decis
     data = event.data
     lot = custody.require_custody(state.lots, data.lot, event.signer)
     custody.require_not_exported(lot)
-    return [PutLot(replace(lot, exported_to=data.destination))], []
+    return [PutLot(lot._replace(exported_to=data.destination))], []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from events.custody import findings
 from events.custody.checks import custody, gold
 from events.custody.composition import apportion, merge
@@ -33,7 +31,7 @@ def lot_transformed(state: State, event: LotTransformedEvent, policy: Policy) ->
     loss = findings.transformation_loss(event.id, fine_in, fine_out, policy)
     if loss is not None:
         flagged.append(loss)
-    changes: list[Change] = [PutLot(replace(lot, status="consumed")) for lot in inputs]
+    changes: list[Change] = [PutLot(lot._replace(status="consumed")) for lot in inputs]
     changes.extend(PutLot(lot) for lot in output_lots(event, inputs, lot_class, outputs_fine))
     return changes, flagged
 

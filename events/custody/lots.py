@@ -7,16 +7,14 @@ into fine milligrams of the lot, exactly and deterministically.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 LotStatus = Literal["held", "in_transit", "consumed"]
 LotClass = Literal["fairmined-ecological", "fairmined", "uncertified"]
 Contributor = Literal["women", "men", "unrecorded"]
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     """A share of a lot's fine gold: which mine and organization it came from and who produced it."""
 
     mine: str
@@ -30,8 +28,7 @@ class Part:
         return (self.mine, self.organization, self.contributor)
 
 
-@dataclass(frozen=True, slots=True)
-class Shipment:
+class Shipment(NamedTuple):
     """An open shipment: the lot is held by nobody until `to` receives it."""
 
     shipment: str
@@ -43,9 +40,11 @@ class Shipment:
     overdue_reported: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Lot:
-    """Everything the rules need to know about one lot, and its provenance summary."""
+class Lot(NamedTuple):
+    """Everything the rules need to know about one lot, and its provenance summary.
+
+    An immutable value (a NamedTuple: `_replace` makes the next version cheaply, which the fold does per event).
+    """
 
     lot: str
     lot_class: LotClass
@@ -73,57 +72,21 @@ class Lot:
     def to_json(self) -> dict[str, Any]:
         """The lot as a JSON-able dict (see `lot_from_json`)."""
         return {
-            "lot": self.lot,
-            "lot_class": self.lot_class,
-            "status": self.status,
-            "custodian": self.custodian,
-            "mass_mg": self.mass_mg,
-            "fineness": self.fineness,
-            "fine_mg": self.fine_mg,
-            "ceiling_mg": self.ceiling_mg,
-            "composition": [[p.mine, p.organization, p.contributor, p.weight] for p in self.composition],
+            **self._asdict(),
+            "composition": [list(part) for part in self.composition],
             "certificates": list(self.certificates),
-            "premium_paid_cents": self.premium_paid_cents,
-            "premium_due_cents": self.premium_due_cents,
-            "first_sale_pending": self.first_sale_pending,
-            "created_by": self.created_by,
-            "shipment": None if self.shipment is None else _shipment_json(self.shipment),
-            "exported_to": self.exported_to,
-            "lapse_reported": self.lapse_reported,
+            "shipment": None if self.shipment is None else self.shipment._asdict(),
         }
-
-
-def _shipment_json(shipment: Shipment) -> dict[str, Any]:
-    return {
-        "shipment": shipment.shipment,
-        "sender": shipment.sender,
-        "to": shipment.to,
-        "mass_mg": shipment.mass_mg,
-        "shipped_at": shipment.shipped_at,
-        "event_id": shipment.event_id,
-        "overdue_reported": shipment.overdue_reported,
-    }
 
 
 def lot_from_json(data: dict[str, Any]) -> Lot:
     """Rebuild a lot from `Lot.to_json` output."""
     shipment = data["shipment"]
     return Lot(
-        lot=data["lot"],
-        lot_class=data["lot_class"],
-        status=data["status"],
-        custodian=data["custodian"],
-        mass_mg=data["mass_mg"],
-        fineness=data["fineness"],
-        fine_mg=data["fine_mg"],
-        ceiling_mg=data["ceiling_mg"],
-        composition=tuple(Part(m, o, c, w) for m, o, c, w in data["composition"]),
-        certificates=tuple(data["certificates"]),
-        premium_paid_cents=data["premium_paid_cents"],
-        premium_due_cents=data["premium_due_cents"],
-        first_sale_pending=data["first_sale_pending"],
-        created_by=data["created_by"],
-        shipment=None if shipment is None else Shipment(**shipment),
-        exported_to=data["exported_to"],
-        lapse_reported=data["lapse_reported"],
+        **{
+            **data,
+            "composition": tuple(Part(*part) for part in data["composition"]),
+            "certificates": tuple(data["certificates"]),
+            "shipment": None if shipment is None else Shipment(**shipment),
+        }
     )

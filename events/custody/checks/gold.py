@@ -55,14 +55,15 @@ def require_within_ceiling(lot: Lot, fine_mg: int, code: str, step: str) -> None
 
 def require_one_class(inputs: Sequence[Lot]) -> LotClass:
     """A transformation never mixes Fairmined Ecological, Fairmined and uncertified gold."""
-    classes = sorted({lot.lot_class for lot in inputs})
-    if len(classes) > 1:
+    first = inputs[0].lot_class
+    if any(lot.lot_class != first for lot in inputs):
+        classes = sorted({lot.lot_class for lot in inputs})
         raise CustodyError(
             "transformation.mixed_classes",
             f"The inputs mix classes of gold ({', '.join(classes)}); certified gold is never pooled with "
             "another class: transform each class separately.",
         )
-    return classes[0]
+    return first
 
 
 def require_no_gain(fine_in_mg: int, fine_out_mg: int, policy: Policy) -> None:
