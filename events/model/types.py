@@ -61,9 +61,7 @@ Timestamp = Annotated[str, StringConstraints(pattern=_RFC3339_UTC, max_length=40
 
 # Parts per thousand as a decimal string, 0 to 1000 with up to 4 decimals: "999.9", "850", "1000", "0.0001".
 # The pattern alone is exact, so the published JSON Schema checks the same set as the model.
-Fineness = Annotated[
-    str, StringConstraints(pattern=r"^(?:1000(?:\.0{1,4})?|(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,4})?)$")
-]
+Fineness = Annotated[str, StringConstraints(pattern=r"^(?:1000(?:\.0{1,4})?|(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,4})?)$")]
 DecimalAmount = Annotated[str, StringConstraints(pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")]
 
 
