@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 from pathlib import Path
 from typing import Final
 
@@ -53,7 +54,7 @@ def write_private_key(path: Path, private_key: Ed25519PrivateKey) -> None:
     The PEM goes to a temporary file created with mode 0600 (O_EXCL, so no other process can have it open),
     is flushed to disk, then hard-linked to `path`, which fails if `path` exists.
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
     except OSError as exc:

@@ -111,8 +111,9 @@ def test_two_writers_racing_for_one_file_leave_exactly_one_key(tmp_path: Path) -
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes).count("written") == 1
+    assert sorted(outcomes) == ["keyfile.exists"] * 3 + ["written"]
     load_private_key(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["k.pem"]
 
 
 def test_an_unwritable_folder_is_refused(tmp_path: Path) -> None:
