@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 
 from services.stack import postgres
@@ -40,3 +42,16 @@ def database_url(stack_settings: StackSettings) -> str:
 def unique_name() -> str:
     """A fresh name for topics, groups and databases, so tests never see each other's data."""
     return f"gt-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def scratch_database(database_url: str, unique_name: str) -> AsyncIterator[str]:
+    """A fresh empty database on the test server, dropped afterwards."""
+    name = unique_name.replace("-", "_")
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield database_url.rsplit("/", 1)[0] + "/" + name
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

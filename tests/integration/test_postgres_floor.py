@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
@@ -29,19 +27,6 @@ async def test_round_trip_with_batched_copy(database_url: str) -> None:
         assert await conn.fetchval("SELECT mass_mg FROM sample WHERE lot = $1", "LOT-01999") == 2999
     finally:
         await conn.close()
-
-
-@pytest.fixture
-async def scratch_database(database_url: str, unique_name: str) -> AsyncIterator[str]:
-    """A fresh empty database on the test server, dropped afterwards."""
-    name = unique_name.replace("-", "_")
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def test_migrations_apply_once_then_nothing(scratch_database: str) -> None:

@@ -1,0 +1,111 @@
+"""Kafka, PostgreSQL and registry-feed adapters behind the intake's ports."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from events.custody.registry import Registry
+from services.common import records
+from services.common.registry_feed import RegistryFeed
+from services.common.settings import Topics
+from services.gateway.ports import Claim, ClaimStatus
+
+_CLAIM = """
+WITH incoming AS (
+    SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[]) AS t(event_id, digest, signer, type)
+), inserted AS (
+    INSERT INTO submissions (event_id, digest, signer, type)
+    SELECT event_id, digest, signer, type FROM incoming
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+)
+SELECT i.event_id,
+       (i.event_id IN (SELECT event_id FROM inserted)) AS inserted,
+       s.digest AS stored_digest,
+       s.published
+FROM incoming i LEFT JOIN submissions s ON s.event_id = i.event_id
+"""
+
+
+class PostgresSubmissions:
+    """The id claims in the `submissions` table (one round trip per request batch)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def claim(self, claims: Sequence[Claim]) -> dict[str, ClaimStatus]:
+        """Claim every id at once; the same id twice in one batch is a duplicate (or a conflict) of the first."""
+        first: dict[str, Claim] = {}
+        for claim in claims:
+            first.setdefault(claim.event_id, claim)
+        unique = list(first.values())
+        rows = await self._pool.fetch(
+            _CLAIM,
+            [c.event_id for c in unique],
+            [c.digest for c in unique],
+            [c.signer for c in unique],
+            [c.type for c in unique],
+        )
+        statuses: dict[str, ClaimStatus] = {}
+        for row in rows:
+            claim = first[row["event_id"]]
+            if row["inserted"]:
+                statuses[claim.event_id] = "new"
+            elif row["stored_digest"] != claim.digest:
+                statuses[claim.event_id] = "conflict"
+            else:
+                statuses[claim.event_id] = "duplicate" if row["published"] else "unpublished"
+        return statuses
+
+    async def mark_published(self, event_ids: Sequence[str]) -> None:
+        """Set `published` for these ids."""
+        await self._pool.execute(
+            "UPDATE submissions SET published = true WHERE event_id = ANY($1::text[])", list(event_ids)
+        )
+
+
+class KafkaPublisher:
+    """An idempotent producer (acks=all); each call returns once the broker acknowledged every record."""
+
+    def __init__(self, producer: AIOKafkaProducer, topics: Topics) -> None:
+        self._producer = producer
+        self._topics = topics
+
+    async def registry(self, key: str, record: dict[str, Any]) -> None:
+        """Append one registry event."""
+        await self._producer.send_and_wait(self._topics.registry, records.encode(record), key=key.encode())
+
+    async def inbound(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Append custody events keyed by signer."""
+        await self._send_all(self._topics.inbound, batch)
+
+    async def rejected(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Append refused events."""
+        await self._send_all(self._topics.rejected, batch)
+
+    async def _send_all(self, topic: str, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        futures = [await self._producer.send(topic, records.encode(record), key=key.encode()) for key, record in batch]
+        await asyncio.gather(*futures)
+
+
+class FeedRegistryView:
+    """The registry as the gateway's feed has it, waiting for the feed to reach a position."""
+
+    def __init__(self, feed: RegistryFeed, wait_seconds: float = 10.0) -> None:
+        self._feed = feed
+        self._wait_seconds = wait_seconds
+
+    async def current_end(self) -> int:
+        """The registry topic's end offset now."""
+        return await self._feed.end_offset()
+
+    async def registry_at(self, position: int) -> Registry:
+        """The feed's registry once it has applied everything below `position`."""
+        async with asyncio.timeout(self._wait_seconds):
+            await self._feed.wait_for(position)
+        return self._feed.state.registry

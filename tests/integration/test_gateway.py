@@ -1,0 +1,142 @@
+"""The gateway against the live broker and database: schema, signature, ids, routing, HTTP refusals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from events.codec import SignedEvent, decode_object
+from services.common.settings import PipelineSettings
+from services.gateway.app import create_app
+from services.stack.settings import StackSettings
+from tests.integration.pipeline import private_pipeline, read_topic
+from tests.unit.events.scenario import AUTHORITY, ECO_ASMO, ECO_MINE, Scenario
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def pipeline(
+    stack_settings: StackSettings, kafka_bootstrap: str, scratch_database: str, unique_name: str
+) -> PipelineSettings:
+    return await private_pipeline(stack_settings, kafka_bootstrap, scratch_database, unique_name, Scenario().anchor())
+
+
+@pytest.fixture
+async def client(pipeline: PipelineSettings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(pipeline)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield http
+
+
+def body(*events: SignedEvent) -> bytes:
+    return orjson.dumps([e.raw for e in events])
+
+
+async def post(client: httpx.AsyncClient, content: bytes, content_type: str = "application/json") -> httpx.Response:
+    return await client.post("/v1/events", content=content, headers={"content-type": content_type})
+
+
+async def test_registration_then_first_lot_at_once_are_both_queued_and_routed(
+    client: httpx.AsyncClient, pipeline: PipelineSettings
+) -> None:
+    scenario = Scenario()
+    registration = scenario.register(ECO_ASMO, ["asmo"], members=(58, 142))
+    first = await post(client, orjson.dumps(registration.raw))
+    assert first.status_code == 202
+    assert first.json() == {"id": registration.id, "status": "queued"}
+
+    lot = scenario.extract(ECO_ASMO, "LOT-1", ECO_MINE, 12_000)
+    second = await post(client, body(lot))
+    assert second.status_code == 202
+    assert second.json() == [{"id": lot.id, "status": "queued"}]
+
+    registry = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.registry, 1, expected=1)
+    assert [record["event"]["id"] for _, record, _ in registry] == [registration.id]
+    inbound = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.inbound, 4, expected=1)
+    key, record, _ = inbound[0]
+    assert key == ECO_ASMO, "custody events are keyed by their signer"
+    assert record["kind"] == "event"
+    assert record["event"] == lot.raw
+    assert record["registry_at"] >= 1, "the stamp covers the registration answered before"
+
+
+async def test_forged_signature_unknown_key_duplicate_and_id_conflict(
+    client: httpx.AsyncClient, pipeline: PipelineSettings
+) -> None:
+    scenario = Scenario()
+    registration = scenario.register(ECO_ASMO, ["asmo"])
+    forged = _tamper(scenario.register("impostor", ["asmo"]), ["data", "name"], "Someone Else")
+    stranger_data = registration.raw["data"] | {"participant": "stranger"}
+    stranger = scenario.sign(scenario.new_signer("stranger"), "participant.registered", "stranger", stranger_data)
+
+    answers = (await post(client, body(registration, registration, forged, stranger))).json()
+    assert answers[0] == {"id": registration.id, "status": "queued"}
+    assert answers[1] == {"id": registration.id, "status": "duplicate"}
+    assert answers[2]["status"] == "rejected"
+    assert answers[2]["error"]["code"] == "signature.invalid"
+    assert answers[3]["status"] == "rejected"
+    assert answers[3]["error"]["code"] == "key.unknown"
+
+    conflicting = _resign_with_same_id(scenario, registration)
+    again = (await post(client, body(conflicting))).json()
+    assert again[0]["error"]["code"] == "event.id_conflict"
+
+    rejected = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.rejected, 1, expected=3)
+    assert sorted(r["code"] for _, r, _ in rejected) == ["event.id_conflict", "key.unknown", "signature.invalid"]
+    assert all(r["by"] == "gateway" and r["detail"] for _, r, _ in rejected), "kept with a sentence"
+
+    status = await client.get(f"/v1/events/{registration.id}")
+    assert status.json() == {"id": registration.id, "status": "queued"}
+    missing = await client.get("/v1/events/never-sent")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "event.not_found"
+
+
+def _tamper(event: SignedEvent, path: list[str], value: Any) -> SignedEvent:
+    raw = orjson.loads(orjson.dumps(event.raw))
+    target = raw
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return decode_object(raw)
+
+
+def _resign_with_same_id(scenario: Scenario, original: SignedEvent) -> SignedEvent:
+    data = dict(original.raw["data"]) | {"name": "Renamed Cooperative"}
+    return scenario.sign(AUTHORITY, "participant.registered", original.event.subject, data, event_id=original.id)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "code"),
+    [
+        (b"{}", "text/plain", 415, "request.content_type"),
+        (b"not json at all", "application/json", 400, "request.not_events"),
+        (b"[1, 2", "application/json", 400, "event.malformed_json"),
+        (b"[]", "application/json", 422, "request.empty"),
+        (b"[" + b",".join([b"{}"] * 1001) + b"]", "application/json", 413, "batch.too_many_events"),
+        (b"[" + b" " * (8 * 1024 * 1024) + b"]", "application/json", 413, "request.too_large"),
+    ],
+)
+async def test_malformed_requests_get_a_json_error(
+    client: httpx.AsyncClient, content: bytes, content_type: str, status: int, code: str
+) -> None:
+    answer = await post(client, content, content_type)
+    assert answer.status_code == status
+    assert answer.json()["error"] == code
+    assert answer.json()["detail"]
+
+
+async def test_health_and_metrics(client: httpx.AsyncClient) -> None:
+    health = await client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["database"] == "ok"
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "gateway_request_seconds" in metrics.text
