@@ -17,7 +17,7 @@ MAX_COUNT: Final = 10**7
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=128)]
 # Free text (names, reasons, forms): 1-256 characters, no control characters (C0, DEL, C1).
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]{1,256}$", min_length=1, max_length=MAX_TEXT)]
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]+$", min_length=1, max_length=MAX_TEXT)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # 32 bytes in canonical base64url: the 43rd character carries 4 bits and 2 zero bits, so only 16 letters end it.
