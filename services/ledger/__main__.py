@@ -1,0 +1,37 @@
+"""`python -m services.ledger`: run the ledger with settings from the environment until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from events.errors import GoldtraceError
+from services.ledger.app import run
+from services.ledger.settings import LedgerSettings
+
+
+async def _main() -> None:
+    settings = LedgerSettings.from_env()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await run(settings, stop)
+
+
+def main() -> int:
+    """Run the ledger; exit 0 on a clean stop, 1 with the reason when it cannot run."""
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    try:
+        asyncio.run(_main())
+    except GoldtraceError as error:
+        logging.getLogger("services.ledger").error("%s", error)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The Kafka side of the ledger: a plain consumer (no group) positioned from the offsets stored in PostgreSQL.
+
+Each `getmany` batch is parsed (pure), then written in one transaction with the next offsets. After any failure
+the consumer seeks back to what PostgreSQL says was written, so a crash or a lost connection at any point
+neither loses nor duplicates a record's effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Final
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from services.ledger.errors import LedgerError, OffsetGapError
+from services.ledger.heads import system_clock
+from services.ledger.metrics import LedgerMetrics
+from services.ledger.records import Where, read_accepted, read_rejected
+from services.ledger.settings import LedgerSettings
+from services.ledger.store import BatchResult, LedgerStore, Parsed
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAY_S: Final = 1.0
+DB_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+class LedgerConsumer:
+    """Reads the accepted and rejected topics in batches and hands each batch to the store."""
+
+    def __init__(
+        self,
+        settings: LedgerSettings,
+        store: LedgerStore,
+        metrics: LedgerMetrics,
+        clock: Callable[[], datetime] = system_clock,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._metrics = metrics
+        self._clock = clock
+        self._consumer: AIOKafkaConsumer | None = None
+        self._partitions: list[TopicPartition] = []
+        self._committed: dict[TopicPartition, int] = {}
+        self.healthy = False
+
+    async def start(self) -> None:
+        """Connect, assign every partition of both topics, and seek to the stored offsets."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            client_id="goldtrace-ledger",
+        )
+        await consumer.start()
+        self._consumer = consumer
+        try:
+            await consumer.topics()  # fetch metadata so partitions_for_topic answers
+            for topic in (self._settings.accepted_topic, self._settings.rejected_topic):
+                partitions = consumer.partitions_for_topic(topic)
+                if not partitions:
+                    raise LedgerError(
+                        "ledger.topic_missing",
+                        f"Topic {topic} does not exist on {self._settings.kafka_bootstrap}; `goldtrace up` creates "
+                        "the pipeline's topics (or check GOLDTRACE_TOPIC_PREFIX).",
+                    )
+                self._partitions.extend(TopicPartition(topic, p) for p in sorted(partitions))
+            consumer.assign(self._partitions)
+            await self._seek_to_stored()
+        except BaseException:
+            await self.stop()
+            raise
+        self.healthy = True
+
+    async def stop(self) -> None:
+        """Disconnect from the broker."""
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await consumer.stop()
+        self.healthy = False
+
+    @property
+    def committed(self) -> dict[TopicPartition, int]:
+        """The next offset to read of each partition, as last committed to PostgreSQL."""
+        return dict(self._committed)
+
+    async def poll_once(self) -> BatchResult | None:
+        """Fetch one batch and write it; None when nothing arrived. A failed write seeks back and re-raises."""
+        consumer = self._kafka()
+        batch = await consumer.getmany(
+            timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.batch_max_records
+        )
+        parsed, counts = self._parse(batch)
+        if parsed:
+            began = time.perf_counter()
+            try:
+                result = await self._store.write_batch(parsed, self._clock())
+            except (OffsetGapError, *DB_ERRORS):
+                self._metrics.batch_failures.inc()
+                self.healthy = False
+                self._rewind()  # to what was committed; the caller may refine it from PostgreSQL
+                raise
+            self._metrics.batch_written(result, counts, time.perf_counter() - began)
+            for (topic, partition), offset in result.offsets.items():
+                self._committed[TopicPartition(topic, partition)] = offset
+            self.healthy = True
+        self._update_lag()
+        return result if parsed else None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll and write until `stop` is set; after a failure, wait, then resume from the stored offsets."""
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+            except OffsetGapError as gap:
+                log.warning("%s", gap.detail)
+                await self._recover(stop, delay=0.0)
+            except DB_ERRORS as error:
+                log.warning("Writing a batch failed (will resume from the stored offsets): %s", error)
+                await self._recover(stop, delay=RETRY_DELAY_S)
+
+    async def catch_up(self, timeout_s: float = 60.0) -> None:
+        """Poll until everything on the topics when this was called is written (for tests and tools)."""
+        consumer = self._kafka()
+        ends = await consumer.end_offsets(self._partitions)
+        async with asyncio.timeout(timeout_s):
+            while any(self._position(tp) < end for tp, end in ends.items()):
+                try:
+                    await self.poll_once()
+                except OffsetGapError:
+                    await self._seek_to_stored()
+
+    def _parse(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> tuple[list[Parsed], dict[str, int]]:
+        """Parse records in topic order: the accepted topic first (its order is the log's), then rejected."""
+        parsed: list[Parsed] = []
+        counts: dict[str, int] = {}
+        accepted_topic = self._settings.accepted_topic
+        for tp in sorted(batch, key=lambda tp: (tp.topic != accepted_topic, tp.topic, tp.partition)):
+            records = batch[tp]
+            counts[tp.topic] = counts.get(tp.topic, 0) + len(records)
+            for record in records:
+                where = Where(tp.topic, tp.partition, record.offset)
+                read = read_accepted if tp.topic == accepted_topic else read_rejected
+                parsed.append((where, read(record.value, where)))
+        return parsed, counts
+
+    def _position(self, tp: TopicPartition) -> int:
+        return self._committed.get(tp, 0)
+
+    def _update_lag(self) -> None:
+        consumer = self._kafka()
+        for tp in self._partitions:
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                self._metrics.lag.labels(tp.topic, str(tp.partition)).set(max(highwater - self._position(tp), 0))
+
+    def _rewind(self) -> None:
+        """Seek every partition back to its last committed offset (no round trip: works with PostgreSQL down)."""
+        consumer = self._kafka()
+        for tp in self._partitions:
+            consumer.seek(tp, self._position(tp))
+
+    async def _recover(self, stop: asyncio.Event, delay: float) -> None:
+        if delay:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+        try:
+            await self._seek_to_stored()
+        except DB_ERRORS as error:
+            log.warning("Cannot read the stored offsets yet: %s", error)
+
+    async def _seek_to_stored(self) -> None:
+        """Position every partition at the offset PostgreSQL stored (the beginning when none is stored)."""
+        consumer = self._kafka()
+        stored = await self._store.offsets()
+        beginning = await consumer.beginning_offsets(self._partitions)
+        for tp in self._partitions:
+            offset = stored.get((tp.topic, tp.partition), beginning[tp])
+            consumer.seek(tp, offset)
+            self._committed[tp] = offset
+
+    def _kafka(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            raise LedgerError("ledger.not_started", "The ledger consumer is not started; call start() first.")
+        return self._consumer

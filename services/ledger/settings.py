@@ -1,0 +1,70 @@
+"""The ledger's settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.common.settings import Topics, platform_keys
+from services.ledger.errors import LedgerError
+from services.stack import postgres
+from services.stack.settings import StackSettings
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    """Where to read and write, the log key, and how the ledger batches and signs.
+
+    Environment: KAFKA_BOOTSTRAP, DATABASE_URL and GOLDTRACE_* as for the stack; GOLDTRACE_TOPIC_PREFIX (topics
+    `<prefix>.events.accepted` / `.rejected`), GOLDTRACE_LOG_KEY_FILE (default $GOLDTRACE_HOME/keys/log.pem),
+    GOLDTRACE_LOG_KEY_ID (default derived from the key), GOLDTRACE_LEDGER_HEAD_INTERVAL_S (5),
+    GOLDTRACE_LEDGER_BATCH_RECORDS (2000), GOLDTRACE_LEDGER_POLL_MS (200), GOLDTRACE_LEDGER_PORT (18083).
+    """
+
+    kafka_bootstrap: str
+    database_url: str
+    accepted_topic: str
+    rejected_topic: str
+    log_key_file: Path
+    log_keyid: str | None
+    head_interval_s: float
+    batch_max_records: int
+    poll_timeout_ms: int
+    http_host: str
+    http_port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LedgerSettings:
+        """Read the settings from the environment (or a mapping, in tests)."""
+        env = os.environ if env is None else env
+        stack = StackSettings.from_env(env)
+        topics = Topics.with_prefix(env.get("GOLDTRACE_TOPIC_PREFIX", "goldtrace"))
+        key_file = env.get("GOLDTRACE_LOG_KEY_FILE")
+        return cls(
+            kafka_bootstrap=stack.kafka_bootstrap,
+            database_url=postgres.database_url(stack),
+            accepted_topic=topics.accepted,
+            rejected_topic=topics.rejected,
+            log_key_file=Path(key_file) if key_file else platform_keys(stack).log_key_file,
+            log_keyid=env.get("GOLDTRACE_LOG_KEY_ID") or None,
+            head_interval_s=_number(env, "GOLDTRACE_LEDGER_HEAD_INTERVAL_S", 5.0, 0.05),
+            batch_max_records=int(_number(env, "GOLDTRACE_LEDGER_BATCH_RECORDS", 2000, 1)),
+            poll_timeout_ms=int(_number(env, "GOLDTRACE_LEDGER_POLL_MS", 200, 1)),
+            http_host=env.get("GOLDTRACE_LEDGER_HOST", "127.0.0.1"),
+            http_port=stack.ledger_port,
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= minimum:  # also refuses NaN
+        raise LedgerError("ledger.setting_invalid", f"{name}={raw!r} is not a number of at least {minimum:g}.")
+    return value
