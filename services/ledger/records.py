@@ -95,6 +95,8 @@ class Rejection:
     body: str | None = None
     raw: bytes | None = None
     decided_at: datetime | None = None
+    decided_by: str | None = None
+    """Who refused it (`gateway`, `custody`, `ledger`), when the record says."""
     event_time: datetime | None = None
     schema_valid: bool = False
     """The event matches the v1 contract (signature aside), so it also gets an `events` row (outcome rejected)."""
@@ -126,6 +128,7 @@ def malformed(value: bytes | None, where: Where, error: RecordError) -> Rejectio
         detail=f"Record {where.topic}[{where.partition}]@{where.offset} was not stored as sent: {error.detail}",
         topic=where.topic,
         raw=raw,
+        decided_by="ledger",
     )
 
 
@@ -146,6 +149,7 @@ def id_conflict(accepted: AcceptedEvent, logged_digest: bytes) -> Rejection:
         subject=accepted.subject,
         body=accepted.body,
         decided_at=accepted.decided_at,
+        decided_by="ledger",
     )
 
 
@@ -203,18 +207,21 @@ def _rejected(record: dict[str, Any], where: Where) -> Rejection:
     code = _text(record.get("code"), "code")
     detail = _text(record.get("detail"), "detail")
     decided_at = _optional_time(record.get("decided_at"))
+    decided_by = _loose(record.get("by"))
     event = record.get("event")
     if isinstance(event, dict):
-        return _rejected_event(event, code, detail, decided_at, where)
+        return _rejected_event(event, code, detail, decided_at, decided_by, where)
     raw = record.get("raw")
     if event is not None or not isinstance(raw, str):
         raise RecordError(MALFORMED, "a rejection carries `event` (an object) or `raw` (a string); it has neither.")
     data = raw.encode("utf-8")
-    return Rejection(hashlib.sha256(data).digest(), code, detail, where.topic, raw=data, decided_at=decided_at)
+    return Rejection(
+        hashlib.sha256(data).digest(), code, detail, where.topic, raw=data, decided_at=decided_at, decided_by=decided_by
+    )
 
 
 def _rejected_event(
-    event: dict[str, Any], code: str, detail: str, decided_at: datetime | None, where: Where
+    event: dict[str, Any], code: str, detail: str, decided_at: datetime | None, decided_by: str | None, where: Where
 ) -> Rejection:
     body, digest = _body_and_digest(event)
     try:
@@ -234,6 +241,7 @@ def _rejected_event(
         body=body,
         raw=None if body is not None else orjson.dumps(event, option=_SORTED),
         decided_at=decided_at,
+        decided_by=decided_by,
         event_time=parse_utc(event["time"]) if valid else None,
         schema_valid=valid,
     )

@@ -70,12 +70,13 @@ _INSERT_REJECTED_EVENTS: Final = """
     ON CONFLICT (event_id) DO NOTHING
 """
 _INSERT_REJECTIONS: Final = """
-    INSERT INTO rejections (digest, code, detail, event_id, type, source, subject, body, raw, topic, decided_at)
+    INSERT INTO rejections (digest, code, detail, event_id, type, source, subject, body, raw, topic, decided_by,
+                            decided_at)
     SELECT r.digest, r.code, r.detail, r.event_id, r.type, r.source, r.subject, r.body::jsonb, r.raw, r.topic,
-           r.decided_at
+           r.decided_by, r.decided_at
     FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::bytea[], $10::text[], $11::timestamptz[])
-         AS r(digest, code, detail, event_id, type, source, subject, body, raw, topic, decided_at)
+                $9::bytea[], $10::text[], $11::text[], $12::timestamptz[])
+         AS r(digest, code, detail, event_id, type, source, subject, body, raw, topic, decided_by, decided_at)
     ON CONFLICT (digest, code) DO NOTHING
 """
 _UPSERT_LOTS: Final = """
@@ -273,6 +274,7 @@ class _Batch:
             [r.body for r in rejections],
             [r.raw for r in rejections],
             [r.topic for r in rejections],
+            [r.decided_by for r in rejections],
             [r.decided_at for r in rejections],
         )
         return _count(status)

@@ -91,6 +91,7 @@ CREATE TABLE IF NOT EXISTS rejections (
     body          jsonb,
     raw           bytea,
     topic         text NOT NULL,
+    decided_by    text,
     decided_at    timestamptz,
     recorded_at   timestamptz NOT NULL DEFAULT now(),
     UNIQUE (digest, code),
