@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -18,6 +21,17 @@ from services.common import records
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class RegistryDecision:
+    """What the registry fold made of the record at one offset."""
+
+    offset: int
+    raw: dict[str, Any] | None
+    signed: SignedEvent | None
+    outcome: Outcome | None
+    error: DecodeError | None = None
+
+
 class RegistryFeed:
     """Reads the single registry partition from the start; `position` is the next offset not yet applied."""
 
@@ -27,6 +41,7 @@ class RegistryFeed:
         self.state: State = initial_state(anchor)
         self.anchor = anchor
         self.events: list[tuple[int, SignedEvent]] = []  # (offset, event) of every decodable registry event
+        self.decisions: dict[int, RegistryDecision] = {}
         self.position = 0
         self._advanced = asyncio.Condition()
         self._consumer: AIOKafkaConsumer | None = None
@@ -64,6 +79,14 @@ class RegistryFeed:
         async with self._advanced:
             await self._advanced.wait_for(lambda: self.position >= position)
 
+    def between(self, lo: int, hi: int) -> list[tuple[int, SignedEvent]]:
+        """The decodable registry events with offsets in [lo, hi), in order (they must have been applied)."""
+        if hi > self.position:
+            raise ValueError(f"registry events up to {hi} were asked for, but only {self.position} are known")
+        start = bisect.bisect_left(self.events, lo, key=lambda pair: pair[0])
+        end = bisect.bisect_left(self.events, hi, key=lambda pair: pair[0])
+        return self.events[start:end]
+
     async def _follow(self) -> None:
         assert self._consumer is not None
         while True:
@@ -74,16 +97,24 @@ class RegistryFeed:
                 async with self._advanced:
                     self._advanced.notify_all()
 
-    def apply(self, offset: int, value: bytes) -> Outcome | None:
+    def apply(self, offset: int, value: bytes) -> RegistryDecision:
         """Fold one registry record at its offset; undecodable records advance the position and change nothing."""
+        raw: dict[str, Any] | None = None
         try:
-            signed = decode_object(records.decode(value)["event"])
-        except (DecodeError, ValueError, KeyError) as error:
-            log.warning("registry record at offset %d is unreadable: %s", offset, error)
-            self.position = offset + 1
-            return None
-        outcome = decide(self.state, signed)
-        evolve(self.state, outcome)
-        self.events.append((offset, signed))
+            raw = records.decode(value)["event"]
+            signed = decode_object(raw)
+        except DecodeError as error:
+            decision = RegistryDecision(offset, raw, None, None, error)
+        except (ValueError, KeyError, TypeError):
+            unreadable = DecodeError("event.malformed_json", "The registry record is not a JSON event.")
+            decision = RegistryDecision(offset, None, None, None, unreadable)
+        else:
+            outcome = decide(self.state, signed)
+            evolve(self.state, outcome)
+            self.events.append((offset, signed))
+            decision = RegistryDecision(offset, raw, signed, outcome)
+        if decision.error is not None:
+            log.warning("registry record at offset %d is unreadable: %s", offset, decision.error)
+        self.decisions[offset] = decision
         self.position = offset + 1
-        return outcome
+        return decision

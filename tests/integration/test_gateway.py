@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -11,49 +10,31 @@ import pytest
 
 from events.codec import SignedEvent, decode_object
 from services.common.settings import PipelineSettings
-from services.gateway.app import create_app
-from services.stack.settings import StackSettings
-from tests.integration.pipeline import private_pipeline, read_topic
+from tests.integration.pipeline import read_topic
 from tests.unit.events.scenario import AUTHORITY, ECO_ASMO, ECO_MINE, Scenario
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def pipeline(
-    stack_settings: StackSettings, kafka_bootstrap: str, scratch_database: str, unique_name: str
-) -> PipelineSettings:
-    return await private_pipeline(stack_settings, kafka_bootstrap, scratch_database, unique_name, Scenario().anchor())
-
-
-@pytest.fixture
-async def client(pipeline: PipelineSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(pipeline)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield http
 
 
 def body(*events: SignedEvent) -> bytes:
     return orjson.dumps([e.raw for e in events])
 
 
-async def post(client: httpx.AsyncClient, content: bytes, content_type: str = "application/json") -> httpx.Response:
-    return await client.post("/v1/events", content=content, headers={"content-type": content_type})
+async def post(gateway: httpx.AsyncClient, content: bytes, content_type: str = "application/json") -> httpx.Response:
+    return await gateway.post("/v1/events", content=content, headers={"content-type": content_type})
 
 
 async def test_registration_then_first_lot_at_once_are_both_queued_and_routed(
-    client: httpx.AsyncClient, pipeline: PipelineSettings
+    gateway: httpx.AsyncClient, pipeline: PipelineSettings
 ) -> None:
     scenario = Scenario()
     registration = scenario.register(ECO_ASMO, ["asmo"], members=(58, 142))
-    first = await post(client, orjson.dumps(registration.raw))
+    first = await post(gateway, orjson.dumps(registration.raw))
     assert first.status_code == 202
     assert first.json() == {"id": registration.id, "status": "queued"}
 
     lot = scenario.extract(ECO_ASMO, "LOT-1", ECO_MINE, 12_000)
-    second = await post(client, body(lot))
+    second = await post(gateway, body(lot))
     assert second.status_code == 202
     assert second.json() == [{"id": lot.id, "status": "queued"}]
 
@@ -68,7 +49,7 @@ async def test_registration_then_first_lot_at_once_are_both_queued_and_routed(
 
 
 async def test_forged_signature_unknown_key_duplicate_and_id_conflict(
-    client: httpx.AsyncClient, pipeline: PipelineSettings
+    gateway: httpx.AsyncClient, pipeline: PipelineSettings
 ) -> None:
     scenario = Scenario()
     registration = scenario.register(ECO_ASMO, ["asmo"])
@@ -76,7 +57,7 @@ async def test_forged_signature_unknown_key_duplicate_and_id_conflict(
     stranger_data = registration.raw["data"] | {"participant": "stranger"}
     stranger = scenario.sign(scenario.new_signer("stranger"), "participant.registered", "stranger", stranger_data)
 
-    answers = (await post(client, body(registration, registration, forged, stranger))).json()
+    answers = (await post(gateway, body(registration, registration, forged, stranger))).json()
     assert answers[0] == {"id": registration.id, "status": "queued"}
     assert answers[1] == {"id": registration.id, "status": "duplicate"}
     assert answers[2]["status"] == "rejected"
@@ -85,16 +66,16 @@ async def test_forged_signature_unknown_key_duplicate_and_id_conflict(
     assert answers[3]["error"]["code"] == "key.unknown"
 
     conflicting = _resign_with_same_id(scenario, registration)
-    again = (await post(client, body(conflicting))).json()
+    again = (await post(gateway, body(conflicting))).json()
     assert again[0]["error"]["code"] == "event.id_conflict"
 
     rejected = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.rejected, 1, expected=3)
     assert sorted(r["code"] for _, r, _ in rejected) == ["event.id_conflict", "key.unknown", "signature.invalid"]
     assert all(r["by"] == "gateway" and r["detail"] for _, r, _ in rejected), "kept with a sentence"
 
-    status = await client.get(f"/v1/events/{registration.id}")
+    status = await gateway.get(f"/v1/events/{registration.id}")
     assert status.json() == {"id": registration.id, "status": "queued"}
-    missing = await client.get("/v1/events/never-sent")
+    missing = await gateway.get("/v1/events/never-sent")
     assert missing.status_code == 404
     assert missing.json()["error"] == "event.not_found"
 
@@ -125,18 +106,18 @@ def _resign_with_same_id(scenario: Scenario, original: SignedEvent) -> SignedEve
     ],
 )
 async def test_malformed_requests_get_a_json_error(
-    client: httpx.AsyncClient, content: bytes, content_type: str, status: int, code: str
+    gateway: httpx.AsyncClient, content: bytes, content_type: str, status: int, code: str
 ) -> None:
-    answer = await post(client, content, content_type)
+    answer = await post(gateway, content, content_type)
     assert answer.status_code == status
     assert answer.json()["error"] == code
     assert answer.json()["detail"]
 
 
-async def test_health_and_metrics(client: httpx.AsyncClient) -> None:
-    health = await client.get("/healthz")
+async def test_health_and_metrics(gateway: httpx.AsyncClient) -> None:
+    health = await gateway.get("/healthz")
     assert health.status_code == 200
     assert health.json()["database"] == "ok"
-    metrics = await client.get("/metrics")
+    metrics = await gateway.get("/metrics")
     assert metrics.status_code == 200
     assert "gateway_request_seconds" in metrics.text

@@ -1,0 +1,20 @@
+"""`python -m services.custody [--worker N]`: run one custody worker (several share the partitions)."""
+
+import argparse
+
+from faust import Worker
+
+from services.common.settings import PipelineSettings
+from services.custody.app import create_app
+
+
+def main() -> None:
+    """Read settings and run a worker until SIGTERM."""
+    parser = argparse.ArgumentParser(prog="python -m services.custody")
+    parser.add_argument("--worker", type=int, default=0, help="worker number: its web port is the custody port + N")
+    args = parser.parse_args()
+    app = create_app(PipelineSettings.from_env(), args.worker)
+    Worker(app, loglevel="info").execute_from_commandline()
+
+
+main()

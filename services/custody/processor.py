@@ -1,0 +1,156 @@
+"""Batches of inbound records, partition by partition: load, decide (engine), claim lots, emit, persist.
+
+Every effect is idempotent by event id and a partition's state is committed together with its next offset, so a
+crash at any point -- even `kill -9` -- neither loses nor repeats an effect (services/README.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events.custody.policy import DEFAULT_POLICY, Policy
+from events.custody.registry import TrustAnchor
+from services.common import records
+from services.common.registry_feed import RegistryFeed
+from services.custody.engine import Emit, PartitionEngine, referenced_lots
+from services.custody.store import CustodyStore, StaleWorkerError
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Sequence[Emit]], Awaitable[None]]
+"""Sends records to their topics and returns once the broker acknowledged all of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    """One message of the inbound topic."""
+
+    partition: int
+    offset: int
+    value: bytes
+
+
+@dataclass(slots=True)
+class Loaded:
+    """A partition's engine and the next offset it has decided up to."""
+
+    engine: PartitionEngine
+    next_offset: int
+
+
+class CustodyProcessor:
+    """Decides inbound batches with one engine per partition this worker holds."""
+
+    def __init__(
+        self,
+        anchor: TrustAnchor,
+        feed: RegistryFeed,
+        store: CustodyStore,
+        send: Send,
+        partition_of: Callable[[str], int],
+        policy: Policy = DEFAULT_POLICY,
+    ) -> None:
+        self._anchor = anchor
+        self._feed = feed
+        self._store = store
+        self._send = send
+        self._partition_of = partition_of
+        self._policy = policy
+        self._loaded: dict[int, Loaded] = {}
+        self.decided = 0
+
+    def drop(self, partition: int) -> None:
+        """Forget a partition (revoked, or found stale); it is reloaded from PostgreSQL when it comes back."""
+        self._loaded.pop(partition, None)
+
+    async def handle(self, batch: Sequence[InboundRecord]) -> None:
+        """Decide a batch (any mix of partitions), each partition's records in offset order."""
+        by_partition: dict[int, list[InboundRecord]] = defaultdict(list)
+        for record in batch:
+            by_partition[record.partition].append(record)
+        for partition, records_ in sorted(by_partition.items()):
+            await self._handle_partition(partition, sorted(records_, key=lambda r: r.offset))
+
+    async def _handle_partition(self, partition: int, batch: list[InboundRecord]) -> None:
+        while True:
+            loaded = await self._load(partition)
+            fresh = [r for r in batch if r.offset >= loaded.next_offset]
+            if not fresh:
+                return
+            if fresh[0].offset > loaded.next_offset:
+                raise RuntimeError(
+                    f"partition {partition}: offset {fresh[0].offset} arrived but {loaded.next_offset} was expected; "
+                    "refusing to skip records"
+                )
+            try:
+                await self._decide(loaded, fresh)
+                return
+            except (StaleWorkerError, _LostClaimError) as why:
+                log.warning("partition %d: %s; reloading and deciding again", partition, why)
+                self.drop(partition)
+
+    async def _load(self, partition: int) -> Loaded:
+        loaded = self._loaded.get(partition)
+        if loaded is None:
+            engine = PartitionEngine(partition, self._anchor, self._feed.between, self._partition_of, self._policy)
+            row = await self._store.load_partition(engine)
+            await self._feed.wait_for(row.registry_position)
+            engine.advance_registry(row.registry_position)
+            loaded = self._loaded[partition] = Loaded(engine, row.next_offset)
+        return loaded
+
+    async def _decide(self, loaded: Loaded, batch: list[InboundRecord]) -> None:
+        engine = loaded.engine
+        values = [records.decode(r.value) for r in batch]
+        await self._prepare(engine, values)
+        emits: list[Emit] = []
+        for value in values:
+            emits.extend(engine.process(value))
+        lost = await self._store.claim_lots(engine.dirty.claims)
+        if lost:
+            raise _LostClaimError(f"lot ids taken by other partitions meanwhile: {sorted(lost)}")
+        await self._send(emits)
+        next_offset = batch[-1].offset + 1
+        await self._store.persist(engine, loaded.next_offset, next_offset)
+        loaded.next_offset = next_offset
+        self.decided += len(batch)
+
+    async def _prepare(self, engine: PartitionEngine, values: list[dict[str, Any]]) -> None:
+        """Load what the batch names and wait for the registry positions it needs."""
+        lots: set[str] = set()
+        event_ids: set[str] = set()
+        created: set[str] = set()
+        pending = list(values)
+        for value in values:
+            if value.get("kind") == "handoff":
+                pending.extend(engine.parked.get(str(value["lot"]), []))
+        position = engine.registry_position
+        for value in pending:
+            lots |= referenced_lots(value)
+            if value.get("kind") == "event":
+                event = value["event"]
+                assert isinstance(event, dict)
+                event_ids.add(str(event.get("id")))
+                created |= _created(event)
+                position = max(position, int(value.get("registry_at", 0)))
+        await self._store.load_batch(engine, lots, event_ids, created)
+        await self._feed.wait_for(position)
+
+
+class _LostClaimError(Exception):
+    """Another partition claimed a lot id this batch creates, after we loaded the claims."""
+
+
+def _created(event: dict[str, Any]) -> set[str]:
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return set()
+    if event.get("type") == "lot.extracted" and isinstance(data.get("lot"), str):
+        return {data["lot"]}
+    if event.get("type") == "lot.transformed":
+        return {o["lot"] for o in data.get("outputs", []) if isinstance(o, dict) and isinstance(o.get("lot"), str)}
+    return set()

@@ -1,0 +1,112 @@
+"""The custody worker's connections and collaborators, opened when the worker starts (never at import)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
+
+from services.common import records
+from services.common.registry_feed import RegistryFeed
+from services.common.settings import PipelineSettings
+from services.custody.engine import Emit
+from services.custody.processor import CustodyProcessor
+from services.custody.registry_outcomes import RegistryOutcomes
+from services.custody.store import CustodyStore
+from services.stack.topics import load_topics
+
+log = logging.getLogger(__name__)
+
+FATAL_EXIT = 70  # a bug we must not paper over: exit without acknowledging, so nothing is skipped
+
+
+def partitioner(partitions: int) -> Callable[[str], int]:
+    """Kafka's default partitioner (murmur2 of the key), as the gateway's producer applies it."""
+
+    def partition_of(key: str) -> int:
+        return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+    return partition_of
+
+
+def inbound_partitions() -> int:
+    """The inbound topic's partition count, as declared in infra/kafka/topics.toml."""
+    return next(t.partitions for t in load_topics() if t.name == "goldtrace.events.inbound")
+
+
+class Runtime:
+    """Kafka producer, PostgreSQL pool, registry feed, processor; `guarded` runs a step until it succeeds."""
+
+    def __init__(self, settings: PipelineSettings) -> None:
+        self.settings = settings
+        self._ready = asyncio.Event()
+        self.feed = RegistryFeed(settings.kafka_bootstrap, settings.topics.registry, settings.anchor)
+        self.pool: asyncpg.Pool | None = None
+        self.producer: AIOKafkaProducer | None = None
+        self.processor: CustodyProcessor | None = None
+        self.registry_outcomes: RegistryOutcomes | None = None
+        self.retries = 0
+
+    async def start(self) -> None:
+        """Connect everything; agents wait for this."""
+        settings = self.settings
+        self.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+        )
+        await self.producer.start()
+        await self.feed.start()
+        store = CustodyStore(self.pool, settings.topics.inbound)
+        self.processor = CustodyProcessor(
+            settings.anchor, self.feed, store, self.send, partitioner(inbound_partitions())
+        )
+        self.registry_outcomes = RegistryOutcomes(self.feed, self.pool, settings.topics.registry, self.send)
+        self._ready.set()
+
+    async def stop(self) -> None:
+        """Close everything."""
+        await self.feed.stop()
+        if self.producer is not None:
+            await self.producer.stop()
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def ready(self) -> None:
+        """Wait until `start` finished."""
+        await self._ready.wait()
+
+    async def send(self, emits: Sequence[Emit]) -> None:
+        """Send records to their topics; return once the broker acknowledged every one."""
+        assert self.producer is not None
+        topics = {
+            "accepted": self.settings.topics.accepted,
+            "rejected": self.settings.topics.rejected,
+            "inbound": self.settings.topics.inbound,
+        }
+        futures = [
+            await self.producer.send(topics[e.topic], records.encode(e.record), key=e.key.encode()) for e in emits
+        ]
+        await asyncio.gather(*futures)
+
+    async def guarded(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run a step until it succeeds, backing off on failures (Kafka or PostgreSQL away); exit on a gap."""
+        delay = 0.2
+        while True:
+            try:
+                await step()
+                return
+            except asyncio.CancelledError:
+                raise
+            except RuntimeError as bug:
+                log.critical("custody worker stops without acknowledging: %s", bug)
+                os._exit(FATAL_EXIT)
+            except Exception:  # transient: keep the batch unacknowledged and try again
+                self.retries += 1
+                log.exception("custody step failed; retrying in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

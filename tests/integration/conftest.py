@@ -1,0 +1,32 @@
+"""Fixtures of a private pipeline (own topics, database and trust anchor) on the shared test stack."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from services.common.settings import PipelineSettings
+from services.gateway.app import create_app
+from services.stack.settings import StackSettings
+from tests.integration.pipeline import private_pipeline
+from tests.unit.events.scenario import Scenario
+
+
+@pytest.fixture
+async def pipeline(
+    stack_settings: StackSettings, kafka_bootstrap: str, scratch_database: str, unique_name: str
+) -> PipelineSettings:
+    """Topics under a unique prefix, a migrated scratch database, the scenario's authority as trust anchor."""
+    return await private_pipeline(stack_settings, kafka_bootstrap, scratch_database, unique_name, Scenario().anchor())
+
+
+@pytest.fixture
+async def gateway(pipeline: PipelineSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway app in-process (its lifespan run), spoken to over ASGI."""
+    app = create_app(pipeline)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield http
