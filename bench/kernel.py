@@ -132,9 +132,12 @@ class Season:
         """The trader melts lots into a bar, ships it to the refiner, which receives and refines it."""
         bar = f"{asmo}-bar-{n}"
         mass = 4 * 170_000
-        melt = {"process": "melting", "inputs": inputs, "outputs": [{"lot": bar, "form": "bar", "mass_mg": mass, "fineness": "900"}]}
-        yield self.event(TRADER, "lot.transformed", inputs[0], melt)
-        yield self.event(TRADER, "lot.shipped", bar, {"lot": bar, "shipment": f"{bar}-s1", "to": REFINER, "mass_mg": mass})
+        output = {"lot": bar, "form": "bar", "mass_mg": mass, "fineness": "900"}
+        yield self.event(
+            TRADER, "lot.transformed", inputs[0], {"process": "melting", "inputs": inputs, "outputs": [output]}
+        )
+        shipment = {"lot": bar, "shipment": f"{bar}-s1", "to": REFINER, "mass_mg": mass}
+        yield self.event(TRADER, "lot.shipped", bar, shipment)
         yield self.event(REFINER, "lot.received", bar, {"lot": bar, "shipment": f"{bar}-s1", "mass_mg": mass})
         fine = {"lot": f"{bar}-fine", "form": "grain", "mass_mg": mass * 900 // 1000 - 500, "fineness": "999.9"}
         yield self.event(REFINER, "lot.transformed", bar, {"process": "refining", "inputs": [bar], "outputs": [fine]})

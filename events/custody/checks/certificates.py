@@ -30,13 +30,13 @@ def require_in_force(certificate: Certificate) -> None:
     """A suspended or withdrawn certificate certifies nothing."""
     if certificate.status == "suspended":
         raise CustodyError(
-            "certificate.suspended",
+            "certificate.is_suspended",
             f"Certificate {certificate.certificate!r} is suspended; lots extracted now are uncertified "
             "until the certifier reinstates it.",
         )
     if certificate.status == "withdrawn":
         raise CustodyError(
-            "certificate.withdrawn",
+            "certificate.is_withdrawn",
             f"Certificate {certificate.certificate!r} was withdrawn; register the lot as uncertified.",
         )
 

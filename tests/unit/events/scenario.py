@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.codec import SignedEvent, decode_event
 from events.custody import Outcome, State, TrustAnchor, decide, evolve, initial_state
-from events.custody.outcome import Accepted
+from events.custody.outcome import Accepted, Rejected
 from events.signing import public_key_b64, sign_event
 
 AUTHORITY = "arm"
@@ -234,6 +234,7 @@ class Scenario:
         mercury_free: bool = True,
         contributions: list[tuple[str, int]] | None = None,
         time: str | None = None,
+        event_id: str | None = None,
     ) -> SignedEvent:
         """`lot.extracted`."""
         data: dict[str, Any] = {
@@ -248,7 +249,7 @@ class Scenario:
             data["certificate"] = certificate
         if contributions is not None:
             data["contributions"] = [{"group": g, "share_bp": bp} for g, bp in contributions]
-        return self.sign(asmo, "lot.extracted", lot, data, time=time)
+        return self.sign(asmo, "lot.extracted", lot, data, time=time, event_id=event_id)
 
     def assay(self, holder: str, lot: str, fineness: str, *, assayer: str = LAB) -> SignedEvent:
         """`lot.assayed`."""
@@ -331,3 +332,18 @@ def world_state(scenario: Scenario) -> State:
     state = initial_state(scenario.anchor())
     accept(state, *scenario.world())
     return state
+
+
+def refusal(state: State, signed: SignedEvent) -> str:
+    """The reason code `decide` rejects an event with (fails when it is not rejected); state unchanged."""
+    outcome = decide(state, signed)
+    assert isinstance(outcome, Rejected), f"expected a rejection of {signed.event.type}, got {outcome}"
+    assert len(outcome.detail) > 20, outcome.detail  # a sentence a person can act on
+    assert outcome.detail.endswith((".", ")")), outcome.detail
+    return outcome.code
+
+
+def findings_of(state: State, signed: SignedEvent) -> list[str]:
+    """Accept an event and return the codes of its findings."""
+    (accepted,) = accept(state, signed)
+    return [finding.code for finding in accepted.findings]
