@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from services.ledger.errors import LedgerError, OffsetGapError
 from services.ledger.heads import system_clock
@@ -29,6 +30,27 @@ log = logging.getLogger(__name__)
 
 RETRY_DELAY_S: Final = 1.0
 DB_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+async def partitions_of(bootstrap: str, topics: Sequence[str]) -> dict[str, list[int]]:
+    """The partition numbers of each topic; LedgerError `ledger.topic_missing` when one does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = {d["topic"]: d for d in await admin.describe_topics(list(topics))}
+    finally:
+        await admin.close()
+    found: dict[str, list[int]] = {}
+    for topic in topics:
+        partitions = described.get(topic, {}).get("partitions") or []
+        if described.get(topic, {}).get("error_code") or not partitions:
+            raise LedgerError(
+                "ledger.topic_missing",
+                f"Topic {topic} does not exist on {bootstrap}; `goldtrace up` creates the pipeline's topics "
+                "(or check GOLDTRACE_TOPIC_PREFIX).",
+            )
+        found[topic] = sorted(p["partition"] for p in partitions)
+    return found
 
 
 class LedgerConsumer:
@@ -62,16 +84,9 @@ class LedgerConsumer:
         await consumer.start()
         self._consumer = consumer
         try:
-            await consumer.topics()  # fetch metadata so partitions_for_topic answers
-            for topic in (self._settings.accepted_topic, self._settings.rejected_topic):
-                partitions = consumer.partitions_for_topic(topic)
-                if not partitions:
-                    raise LedgerError(
-                        "ledger.topic_missing",
-                        f"Topic {topic} does not exist on {self._settings.kafka_bootstrap}; `goldtrace up` creates "
-                        "the pipeline's topics (or check GOLDTRACE_TOPIC_PREFIX).",
-                    )
-                self._partitions.extend(TopicPartition(topic, p) for p in sorted(partitions))
+            topics = (self._settings.accepted_topic, self._settings.rejected_topic)
+            for topic, partitions in (await partitions_of(self._settings.kafka_bootstrap, topics)).items():
+                self._partitions.extend(TopicPartition(topic, p) for p in partitions)
             consumer.assign(self._partitions)
             await self._seek_to_stored()
         except BaseException:
