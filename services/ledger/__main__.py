@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 
+import asyncpg
+
 from events.errors import GoldtraceError
 from services.ledger.app import run
 from services.ledger.settings import LedgerSettings
@@ -25,10 +27,16 @@ def main() -> int:
     """Run the ledger; exit 0 on a clean stop, 1 with the reason when it cannot run."""
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    log = logging.getLogger("services.ledger")
     try:
         asyncio.run(_main())
     except GoldtraceError as error:
-        logging.getLogger("services.ledger").error("%s", error)
+        log.error("%s", error)
+        return 1
+    except (OSError, asyncpg.PostgresError) as error:
+        log.error(
+            "ledger.unreachable: Kafka or PostgreSQL cannot be used (%s); is the stack up (`goldtrace up`)?", error
+        )
         return 1
     return 0
 

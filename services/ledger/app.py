@@ -13,6 +13,7 @@ import asyncpg
 
 from events.treehead import tree_head_json
 from services.ledger.consumer import LedgerConsumer
+from services.ledger.errors import LedgerError
 from services.ledger.heads import HeadSigner, LogKey, load_log_key
 from services.ledger.http import Routes, serve
 from services.ledger.metrics import LedgerMetrics
@@ -58,7 +59,13 @@ async def open_ledger(settings: LedgerSettings, key: LogKey | None = None) -> As
     metrics = LedgerMetrics()
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
     try:
-        store = await LedgerStore.open(pool)
+        try:
+            store = await LedgerStore.open(pool)
+        except asyncpg.UndefinedTableError as missing:
+            raise LedgerError(
+                "ledger.schema_missing",
+                f"The database has no ledger tables ({missing}); apply the migrations with `goldtrace up`.",
+            ) from missing
         metrics.log_size.set(store.log_size)
         consumer = LedgerConsumer(settings, store, metrics)
         signer = HeadSigner(pool, key, on_head=metrics.head_signed)
