@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any, cast
 
@@ -14,6 +15,7 @@ from services.custody.processor import InboundRecord
 from services.custody.runtime import Runtime
 
 BATCH = 500
+log = logging.getLogger(__name__)
 WITHIN_SECONDS = 0.05
 
 
@@ -53,6 +55,7 @@ def create_app(settings: PipelineSettings, worker: int = 0) -> faust.App:
         processor = runtime.processor
         assert processor is not None
         async for events in batches(stream):
+            log.info("inbound batch of %d", len(events))
             batch = [InboundRecord(e.message.partition, e.message.offset, e.value) for e in events]
             await runtime.guarded(partial(processor.handle, batch))
 

@@ -205,9 +205,17 @@ class PartitionEngine:
         for lot in sorted(_lots_acted_on(signed)):
             if lot in self.parked:
                 return lot
-        if signed.event.type == "lot.received" and signed.event.subject not in self.state.lots:
+        if signed.event.type == "lot.received" and not self._holds_current(signed.event.subject):
             return signed.event.subject
         return None
+
+    def _holds_current(self, lot_id: str) -> bool:
+        """Whether this partition has the lot's current state (not absent, not a copy left behind on departure)."""
+        local = self.state.lots.get(lot_id)
+        if local is None:
+            return False
+        departed = local.status == "in_transit" and local.shipment is not None
+        return not (departed and local.shipment is not None and self._partition_of(local.shipment.to) != self.partition)
 
     def _handoff(self, record: dict[str, Any]) -> list[Emit]:
         lot_id, shipment = record["lot"], record["shipment"]

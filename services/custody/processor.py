@@ -118,6 +118,13 @@ class CustodyProcessor:
         await self._store.persist(engine, loaded.next_offset, next_offset)
         loaded.next_offset = next_offset
         self.decided += len(batch)
+        log.info(
+            "partition %d: decided offsets %d..%d, sent %d records",
+            engine.partition,
+            batch[0].offset,
+            next_offset - 1,
+            len(emits),
+        )
 
     async def _prepare(self, engine: PartitionEngine, values: list[dict[str, Any]]) -> None:
         """Load what the batch names and wait for the registry positions it needs."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from services.common.settings import PipelineSettings
 from services.gateway.app import create_app
 from services.stack.settings import StackSettings
 from tests.integration.pipeline import private_pipeline
+from tests.integration.workers import Workers, pipeline_env
 from tests.unit.events.scenario import Scenario
 
 
@@ -30,3 +32,11 @@ async def gateway(pipeline: PipelineSettings) -> AsyncIterator[httpx.AsyncClient
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield http
+
+
+@pytest.fixture
+def workers(pipeline: PipelineSettings, tmp_path: Path) -> Iterator[Workers]:
+    """Custody worker processes for the private pipeline (none started yet); all stopped afterwards."""
+    found = Workers(pipeline_env(pipeline, tmp_path), tmp_path)
+    yield found
+    found.stop_all()

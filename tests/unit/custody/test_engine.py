@@ -130,7 +130,9 @@ def test_a_lot_id_created_in_another_partition_is_taken(scenario: Scenario, regi
     assert [(e.topic, e.record["code"]) for e in refused] == [("rejected", "lot.id_reused")]
 
 
-def test_a_receipt_whose_hand_off_never_comes_is_refused_after_the_window(scenario: Scenario, registry: Registry) -> None:
+def test_a_receipt_whose_hand_off_never_comes_is_refused_after_the_window(
+    scenario: Scenario, registry: Registry
+) -> None:
     at = len(registry.events)
     receiver = engine_for(1, scenario, registry)
     orphan = scenario.receive(TRADER, "GHOST", "GHOST.s1", 1_000)
@@ -148,3 +150,24 @@ def test_referenced_lots_cover_every_lot_a_record_names(scenario: Scenario) -> N
     melt = scenario.transform(ECO_ASMO, ["A", "B"], [("C", 1, "850"), ("D", 1, "850")])
     assert referenced_lots(inbound(melt, 0)) == {"A", "B", "C", "D"}
     assert referenced_lots({"kind": "handoff", "lot": "X"}) == {"X"}
+
+
+def test_a_lot_coming_back_waits_for_its_hand_off_despite_the_copy_left_behind(
+    scenario: Scenario, registry: Registry
+) -> None:
+    at = len(registry.events)
+    home, away = engine_for(0, scenario, registry), engine_for(1, scenario, registry)
+    home.process(inbound(scenario.extract(ECO_ASMO, "L1", ECO_MINE, 10_000), at))
+    out = scenario.ship(ECO_ASMO, "L1", TRADER, 10_000)
+    handoff_out = home.process(inbound(out, at))[1].record
+    away.process(handoff_out)
+    away.process(inbound(scenario.receive(TRADER, "L1", shipment_of(out), 10_000), at))
+    back = scenario.ship(TRADER, "L1", REFINER, 10_000)
+    handoff_back = away.process(inbound(back, at))[1].record
+    receipt = scenario.receive(REFINER, "L1", shipment_of(back), 10_000)
+    melt = scenario.transform(REFINER, ["L1"], [("L1-bar", 9_000, "850")])
+
+    assert home.process(inbound(receipt, at)) == [], "the copy left behind is stale: wait for the hand-off"
+    assert home.process(inbound(melt, at)) == [], "and so does what follows on the same lot"
+    decided = home.process(handoff_back)
+    assert [(e.topic, e.key) for e in decided] == [("accepted", receipt.id), ("accepted", melt.id)]

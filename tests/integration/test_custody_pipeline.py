@@ -1,0 +1,60 @@
+"""Gateway -> Kafka -> two custody workers -> accepted/rejected topics, on the live broker and database."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+import orjson
+import pytest
+
+from events.codec import SignedEvent
+from services.common.settings import PipelineSettings
+from tests.integration.pipeline import read_topic
+from tests.integration.workers import Workers
+from tests.unit.events.scenario import ECO_ASMO, ECO_CERT, ECO_MINE, REFINER, TRADER, Scenario, shipment_of
+
+pytestmark = pytest.mark.integration
+
+
+async def submit(gateway: httpx.AsyncClient, *events: SignedEvent) -> list[dict[str, object]]:
+    answer = await gateway.post(
+        "/v1/events", content=orjson.dumps([e.raw for e in events]), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 202, answer.text
+    results: list[dict[str, object]] = answer.json()
+    assert all(r["status"] == "queued" for r in results), results
+    return results
+
+
+async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
+    gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
+) -> None:
+    workers.start(0)
+    workers.start(1)
+    scenario = Scenario()
+    world = scenario.world()
+    await submit(gateway, *world)
+
+    extracted = scenario.extract(ECO_ASMO, "LOT-A", ECO_MINE, 120_000, certificate=ECO_CERT)
+    shipped = scenario.ship(ECO_ASMO, "LOT-A", TRADER, 120_000, premium_usd="612.00")
+    received = scenario.receive(TRADER, "LOT-A", shipment_of(shipped), 119_900)
+    to_refiner = scenario.ship(TRADER, "LOT-A", REFINER, 119_900)
+    at_refiner = scenario.receive(REFINER, "LOT-A", shipment_of(to_refiner), 119_900)
+    melt = scenario.transform(REFINER, ["LOT-A"], [("BAR-A", 101_000, "995.0")], process="refining")
+    double_spend = scenario.transform(REFINER, ["LOT-A"], [("BAR-B", 101_000, "995.0")], process="refining")
+    custody = [extracted, shipped, received, to_refiner, at_refiner, melt, double_spend]
+    for event in custody:  # one request each, as separate parties would send them
+        await submit(gateway, event)
+
+    accepted = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.accepted, 1, expected=len(world) + 6)
+    accepted_ids = [record["event"]["id"] for _, record, _ in accepted]
+    assert Counter(accepted_ids) == Counter([e.id for e in world] + [e.id for e in custody[:-1]]), "each once"
+    rejected = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.rejected, 1, expected=1)
+    assert [(r["event"]["id"], r["code"]) for _, r, _ in rejected] == [(double_spend.id, "lot.consumed")]
+
+    by_id = {record["event"]["id"]: record for _, record, _ in accepted}
+    bar = next(lot for lot in by_id[melt.id]["lots"] if lot["lot"] == "BAR-A")
+    assert bar["custodian"] == REFINER
+    assert bar["lot_class"] == "fairmined-ecological"
+    assert by_id[received.id]["registry_position"] >= len(world)

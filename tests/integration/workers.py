@@ -1,0 +1,106 @@
+"""Custody workers as real processes (`python -m services.custody`), for tests that start, stop and kill them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.common.settings import PipelineSettings
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def pipeline_env(pipeline: PipelineSettings, folder: Path) -> dict[str, str]:
+    """The environment that points a service process at a private pipeline."""
+    trust = folder / "trust.json"
+    trust.write_text(
+        json.dumps(
+            {
+                "authority": pipeline.anchor.participant,
+                "authority_keyid": pipeline.anchor.keyid,
+                "authority_public_key": pipeline.anchor.public_key,
+                "log_keyid": pipeline.log_keyid,
+                "log_public_key": pipeline.log_public_key,
+            }
+        )
+    )
+    env = dict(os.environ)
+    env.update(
+        KAFKA_BOOTSTRAP=pipeline.kafka_bootstrap,
+        DATABASE_URL=pipeline.database_url,
+        GOLDTRACE_TOPIC_PREFIX=pipeline.topics.registry.removesuffix(".registry"),
+        GOLDTRACE_TRUST_FILE=str(trust),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@dataclass
+class Workers:
+    """A set of custody worker processes sharing one base web port (worker N serves port + N)."""
+
+    env: dict[str, str]
+    logs: Path
+    base_port: int = field(default_factory=free_port)
+    processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, number: int, wait: float = 60.0) -> None:
+        """Start worker `number` and wait until it answers /healthz."""
+        env = {**self.env, "GOLDTRACE_CUSTODY_PORT": str(self.base_port)}
+        log = (self.logs / f"custody-{number}.log").open("ab")
+        self.processes[number] = subprocess.Popen(
+            [sys.executable, "-m", "services.custody", "--worker", str(number)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + wait
+        url = f"http://127.0.0.1:{self.base_port + number}/healthz"
+        while time.monotonic() < deadline:
+            if self.processes[number].poll() is not None:
+                raise RuntimeError(f"custody worker {number} exited: {self.log_tail(number)}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - loopback
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"custody worker {number} not healthy in {wait} s: {self.log_tail(number)}")
+
+    def kill(self, number: int) -> None:
+        """kill -9 one worker."""
+        process = self.processes.pop(number)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def stop_all(self) -> None:
+        """SIGTERM every worker, SIGKILL after 20 s."""
+        for process in self.processes.values():
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def log_tail(self, number: int, lines: int = 30) -> str:
+        """The end of a worker's log."""
+        path = self.logs / f"custody-{number}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
