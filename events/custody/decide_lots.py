@@ -25,25 +25,25 @@ from events.model.envelope import (
 from events.model.types import fine_mass_mg
 
 
-def lot_extracted(state: State, event: LotExtractedEvent, policy: Policy) -> Decision:
+def lot_extracted(state: State, event: LotExtractedEvent, signer: str, policy: Policy) -> Decision:
     """Register a lot at the mine its ASMO operates, with its class, composition and monthly tallies."""
     data = event.data
     registry = state.registry
     custody.require_new_lot(state.lots, data.lot)
     mine = require_mine(registry, data.mine)
-    custody.require_operator(mine.operator, mine.mine, event.signer)
+    custody.require_operator(mine.operator, mine.mine, signer)
     fine_mg = fine_mass_mg(data.mass_mg, data.fineness)
     gold.require_fine_gold(data.lot, fine_mg)
-    asmo = registry.participants[event.signer]
+    asmo = registry.participants[signer]
     contributions = None if data.contributions is None else [(c.group, c.share_bp) for c in data.contributions]
     if contributions is not None:
         gold.require_known_groups(asmo.participant, asmo.groups, [group for group, _ in contributions])
-    lot_class, certificates = extraction_class(registry, data, event.signer, event.time)
+    lot_class, certificates = extraction_class(registry, data, signer, event.time)
     lot = Lot(
         lot=data.lot,
         lot_class=lot_class,
         status="held",
-        custodian=event.signer,
+        custodian=signer,
         mass_mg=data.mass_mg,
         fineness=data.fineness,
         fine_mg=fine_mg,
@@ -98,28 +98,28 @@ def monthly_tallies(
     return [PutTally(mine_key, mine_before + fine_mg), PutTally(asmo_key, asmo_before + fine_mg)], flagged
 
 
-def lot_assayed(state: State, event: LotAssayedEvent, policy: Policy) -> Decision:
+def lot_assayed(state: State, event: LotAssayedEvent, signer: str, policy: Policy) -> Decision:
     """Record a lab's fineness, within the lot's fine-gold ceiling."""
     data = event.data
-    lot = custody.require_custody(state.lots, data.lot, event.signer)
+    lot = custody.require_custody(state.lots, data.lot, signer)
     custody.require_assayer(state.registry, data.assayer)
     fine_mg = fine_mass_mg(lot.mass_mg, data.fineness)
     gold.require_within_ceiling(lot, fine_mg, "assay.above_ceiling", "assay")
     return [PutLot(lot._replace(fineness=data.fineness, fine_mg=fine_mg))], []
 
 
-def lot_shipped(state: State, event: LotShippedEvent, policy: Policy) -> Decision:
+def lot_shipped(state: State, event: LotShippedEvent, signer: str, policy: Policy) -> Decision:
     """Put the lot in transit to its receiver; on a certified first sale, check and record the premium."""
     data = event.data
-    lot = custody.require_custody(state.lots, data.lot, event.signer)
-    custody.require_receiver_may_hold(state.registry, data.to, event.signer)
-    shipment = Shipment(data.shipment, event.signer, data.to, data.mass_mg, event.time, event.id)
+    lot = custody.require_custody(state.lots, data.lot, signer)
+    custody.require_receiver_may_hold(state.registry, data.to, signer)
+    shipment = Shipment(data.shipment, signer, data.to, data.mass_mg, event.time, event.id)
     flagged: list[Finding] = []
     paid, due = lot.premium_paid_cents, lot.premium_due_cents
     if lot.first_sale_pending and lot.lot_class != "uncertified":
         due_now = findings.premium_due_cents(lot.fine_mg, lot.lot_class, policy)
         paid_now = findings.usd_cents(data.premium)
-        missing = findings.first_sale_premium(event.id, lot.lot, event.signer, due_now, paid_now, policy)
+        missing = findings.first_sale_premium(event.id, lot.lot, signer, due_now, paid_now, policy)
         if missing is not None:
             flagged.append(missing)
         paid, due = paid + (paid_now or 0), due + due_now
@@ -134,13 +134,13 @@ def lot_shipped(state: State, event: LotShippedEvent, policy: Policy) -> Decisio
     return [PutLot(moved)], flagged
 
 
-def lot_received(state: State, event: LotReceivedEvent, policy: Policy) -> Decision:
+def lot_received(state: State, event: LotReceivedEvent, signer: str, policy: Policy) -> Decision:
     """The named receiver takes the lot; its weighing prevails, within the lot's fine-gold ceiling."""
     data = event.data
     lot = custody.require_lot(state.lots, data.lot)
     custody.require_not_consumed(lot)
     custody.require_in_transit(lot, data.shipment)
-    custody.require_receiver(lot, event.signer)
+    custody.require_receiver(lot, signer)
     fine_mg = fine_mass_mg(data.mass_mg, lot.fineness)
     gold.require_within_ceiling(lot, fine_mg, "receipt.above_ceiling", "receipt")
     flagged: list[Finding] = []
@@ -148,13 +148,13 @@ def lot_received(state: State, event: LotReceivedEvent, policy: Policy) -> Decis
         off = findings.receipt_weight(event.id, lot.shipment, data.mass_mg, policy)
         if off is not None:
             flagged.append(off)
-    held = lot._replace(status="held", custodian=event.signer, mass_mg=data.mass_mg, fine_mg=fine_mg, shipment=None)
+    held = lot._replace(status="held", custodian=signer, mass_mg=data.mass_mg, fine_mg=fine_mg, shipment=None)
     return [PutLot(held)], flagged
 
 
-def lot_exported(state: State, event: LotExportedEvent, policy: Policy) -> Decision:
+def lot_exported(state: State, event: LotExportedEvent, signer: str, policy: Policy) -> Decision:
     """Record the custodian's export declaration (once per lot)."""
     data = event.data
-    lot = custody.require_custody(state.lots, data.lot, event.signer)
+    lot = custody.require_custody(state.lots, data.lot, signer)
     custody.require_not_exported(lot)
     return [PutLot(lot._replace(exported_to=data.destination))], []

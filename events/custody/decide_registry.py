@@ -22,7 +22,7 @@ from events.model.envelope import (
 Decision = tuple[list[Change], list[Finding]]
 
 
-def participant_registered(state: State, event: ParticipantRegisteredEvent, policy: Policy) -> Decision:
+def participant_registered(state: State, event: ParticipantRegisteredEvent, signer: str, policy: Policy) -> Decision:
     """Admit a participant with its roles, member counts, groups and keys."""
     data = event.data
     registry = state.registry
@@ -47,7 +47,7 @@ def participant_registered(state: State, event: ParticipantRegisteredEvent, poli
     return [PutParticipant(participant), *changes], []
 
 
-def key_added(state: State, event: ParticipantKeyAddedEvent, policy: Policy) -> Decision:
+def key_added(state: State, event: ParticipantKeyAddedEvent, signer: str, policy: Policy) -> Decision:
     """Add a key to a registered participant."""
     data = event.data
     rules.require_participant(state.registry, data.participant)
@@ -55,16 +55,16 @@ def key_added(state: State, event: ParticipantKeyAddedEvent, policy: Policy) -> 
     return [PutKey(Key(data.keyid, data.participant, data.public_key))], []
 
 
-def key_revoked(state: State, event: ParticipantKeyRevokedEvent, policy: Policy) -> Decision:
+def key_revoked(state: State, event: ParticipantKeyRevokedEvent, signer: str, policy: Policy) -> Decision:
     """Revoke a key from this point of the log on."""
     data = event.data
     rules.require_participant(state.registry, data.participant)
     key = rules.require_revocable_key(state.registry, data.participant, data.keyid)
-    rules.require_other_signing_key(event.signer, event.keyid, data.participant, data.keyid)
+    rules.require_other_signing_key(signer, event.keyid, data.participant, data.keyid)
     return [PutKey(replace(key, revoked_by=event.id))], []
 
 
-def mine_registered(state: State, event: MineRegisteredEvent, policy: Policy) -> Decision:
+def mine_registered(state: State, event: MineRegisteredEvent, signer: str, policy: Policy) -> Decision:
     """Register a mine operated by an ASMO."""
     data = event.data
     rules.require_new_mine(state.registry, data.mine)
@@ -72,7 +72,7 @@ def mine_registered(state: State, event: MineRegisteredEvent, policy: Policy) ->
     return [PutMine(Mine(data.mine, data.operator, data.capacity_mg_per_month))], []
 
 
-def certificate_issued(state: State, event: CertificateIssuedEvent, policy: Policy) -> Decision:
+def certificate_issued(state: State, event: CertificateIssuedEvent, signer: str, policy: Policy) -> Decision:
     """Issue a certificate to an ASMO for some of its mines."""
     data = event.data
     registry = state.registry
@@ -82,7 +82,7 @@ def certificate_issued(state: State, event: CertificateIssuedEvent, policy: Poli
         rules.require_mine_of_holder(registry, mine, data.holder)
     certificate = Certificate(
         certificate=data.certificate,
-        issuer=event.signer,
+        issuer=signer,
         holder=data.holder,
         standard=data.standard,
         mines=frozenset(data.mines),
@@ -101,9 +101,9 @@ _NEW_STATUS: dict[str, CertificateStatus] = {
 }
 
 
-def certificate_status(state: State, event: CertificateStatusEvent, policy: Policy) -> Decision:
+def certificate_status(state: State, event: CertificateStatusEvent, signer: str, policy: Policy) -> Decision:
     """Suspend, reinstate or withdraw a certificate."""
     certificate = rules.require_certificate(state.registry, event.data.certificate)
-    rules.require_issuer(certificate, event.signer)
+    rules.require_issuer(certificate, signer)
     rules.require_transition(certificate, event.type)
     return [PutCertificate(replace(certificate, status=_NEW_STATUS[event.type]))], []

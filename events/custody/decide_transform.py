@@ -14,10 +14,10 @@ from events.model.envelope import LotTransformedEvent
 from events.model.types import fine_mass_mg
 
 
-def lot_transformed(state: State, event: LotTransformedEvent, policy: Policy) -> Decision:
+def lot_transformed(state: State, event: LotTransformedEvent, signer: str, policy: Policy) -> Decision:
     """Consume every input (all held by the signer, one class) and create the outputs within the gold balance."""
     data = event.data
-    inputs = [custody.require_custody(state.lots, lot, event.signer) for lot in data.inputs]
+    inputs = [custody.require_custody(state.lots, lot, signer) for lot in data.inputs]
     for output in data.outputs:
         custody.require_new_lot(state.lots, output.lot)
     lot_class = gold.require_one_class(inputs)
@@ -32,12 +32,12 @@ def lot_transformed(state: State, event: LotTransformedEvent, policy: Policy) ->
     if loss is not None:
         flagged.append(loss)
     changes: list[Change] = [PutLot(lot._replace(status="consumed")) for lot in inputs]
-    changes.extend(PutLot(lot) for lot in output_lots(event, inputs, lot_class, outputs_fine))
+    changes.extend(PutLot(lot) for lot in output_lots(event, signer, inputs, lot_class, outputs_fine))
     return changes, flagged
 
 
 def output_lots(
-    event: LotTransformedEvent, inputs: list[Lot], lot_class: LotClass, outputs_fine: list[int]
+    event: LotTransformedEvent, signer: str, inputs: list[Lot], lot_class: LotClass, outputs_fine: list[int]
 ) -> list[Lot]:
     """The new lots: merged composition, ceilings and premium split in proportion to each output's fine gold."""
     composition = merge([(lot.composition, lot.fine_mg) for lot in inputs])
@@ -52,7 +52,7 @@ def output_lots(
             lot=output.lot,
             lot_class=lot_class,
             status="held",
-            custodian=event.signer,
+            custodian=signer,
             mass_mg=output.mass_mg,
             fineness=output.fineness,
             fine_mg=fine,

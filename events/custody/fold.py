@@ -40,7 +40,8 @@ from events.custody.refusal import CustodyError
 from events.custody.state import State
 from events.errors import SignatureError
 
-Handler = Callable[[State, Any, Policy], Decision]
+Handler = Callable[[State, Any, str, Policy], Decision]
+"""A decision per event type: (state, event, signer's participant id, policy) -> (changes, findings)."""
 
 HANDLERS: Final[dict[str, Handler]] = {
     "participant.registered": decide_registry.participant_registered,
@@ -76,9 +77,10 @@ def decide(state: State, signed: SignedEvent, policy: Policy = DEFAULT_POLICY) -
             f"Event id {event.id!r} was already used by another event with different content; "
             "give every new event a new id.",
         )
+    signer = event.signer
     try:
-        check_role(state.registry, event.type, event.signer, event.subject)
-        changes, findings = HANDLERS[event.type](state, event, policy)
+        check_role(state.registry, event.type, signer, event.subject)
+        changes, findings = HANDLERS[event.type](state, event, signer, policy)
     except CustodyError as refusal:
         return Rejected(refusal.code, refusal.detail)
     return Accepted(event.id, signed.digest, tuple(findings), tuple(changes))

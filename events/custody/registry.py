@@ -40,6 +40,11 @@ class Participant:
     groups: dict[str, GroupCounts] = field(default_factory=dict)
 
     @property
+    def holds_gold(self) -> bool:
+        """Whether one of the participant's roles may take custody of gold."""
+        return not self.roles.isdisjoint(CUSTODY_ROLES)
+
+    @property
     def members(self) -> int | None:
         """Number of members (women and men), when the ASMO declared them."""
         if self.members_women is None or self.members_men is None:
@@ -108,4 +113,4 @@ class Registry:
     def may_hold_gold(self, participant: str) -> bool:
         """Whether a participant holds a role that may take custody of gold."""
         found = self.participants.get(participant)
-        return found is not None and not found.roles.isdisjoint(CUSTODY_ROLES)
+        return found is not None and found.holds_gold
