@@ -35,11 +35,16 @@ def apportion(total: int, weights: Sequence[int]) -> list[int]:
     whole = sum(weights)
     if whole == 0:
         return [0] * len(weights)
-    shares = [total * w // whole for w in weights]
+    shares: list[int] = []
+    remainders: list[int] = []
+    for weight in weights:
+        share, remainder = divmod(total * weight, whole)
+        shares.append(share)
+        remainders.append(remainder)
     left = total - sum(shares)
     if left:
-        remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
-        for i in remainders[:left]:
+        # A stable sort keeps equal remainders in index order, also with reverse=True.
+        for i in sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[i] += 1
     return shares
 
@@ -88,7 +93,7 @@ def merge(inputs: Sequence[tuple[tuple[Part, ...], int]]) -> tuple[Part, ...]:
         for part, weight in zip(parts, apportion(fine, weights) if use_fine else weights, strict=True):
             key = (part.mine, part.organization, part.contributor)
             totals[key] = totals.get(key, 0) + weight
-    return tuple(Part(mine, org, who, weight) for (mine, org, who), weight in sorted(totals.items()) if weight)
+    return tuple([Part(*key, weight) for key, weight in sorted(totals.items()) if weight])
 
 
 def attributed_fine_mg(parts: Sequence[Part], fine_mg: int) -> list[tuple[Part, int]]:
