@@ -51,7 +51,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@export $(TEST_ENV); \
-	$(GT) up || { $(GT) down; exit 1; }; \
+	$(GT) up --infra-only || { $(GT) down; exit 1; }; \
 	$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	$(GT) down; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - that is a failure here."; exit 1; fi; \

@@ -14,7 +14,10 @@ from services.stack.settings import StackSettings
 
 def register(subparsers: Any) -> None:
     """Register the stack commands."""
-    up = subparsers.add_parser("up", help="start Kafka and PostgreSQL (if not running) and set them up")
+    up = subparsers.add_parser("up", help="start Kafka, PostgreSQL and the services (what is not running yet)")
+    up.add_argument(
+        "--infra-only", action="store_true", help="start only Kafka and PostgreSQL (topics, migrations), no services"
+    )
     up.set_defaults(handler=_up)
     status = subparsers.add_parser("status", help="show what runs and where")
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -29,12 +32,13 @@ def _fail(error: StackError) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    del args
     try:
-        current = runner.up(StackSettings.from_env())
+        current = runner.up(StackSettings.from_env(), with_apps=not args.infra_only)
     except StackError as error:
         return _fail(error)
     print(f"Ready. Kafka: {current.kafka_bootstrap}  PostgreSQL: {current.database_url}")
+    if not args.infra_only:
+        print(f"Gateway: {current.gateway_url}   Query: {current.query_url}")
     print(f"Logs: {current.logs}   Stop with: goldtrace down")
     return 0
 
@@ -46,6 +50,10 @@ def _status(args: argparse.Namespace) -> int:
     else:
         print(f"Kafka {current.kafka_version}: {current.kafka} at {current.kafka_bootstrap}")
         print(f"PostgreSQL: {current.postgres} at {current.database_url}")
+        for name, state in current.services.items():
+            print(f"{name}: {state}")
+        print(f"Gateway: {current.gateway_url}   Query: {current.query_url}")
+        print(f"Transparency log public key: {current.log_public_key}")
         print(f"Home: {current.home}   Logs: {current.logs}")
     return 0
 

@@ -22,10 +22,11 @@ class App:
     module: str
     args: tuple[str, ...]
     port_setting: str  # the StackSettings attribute holding its HTTP port, e.g. "gateway_port"
+    port_offset: int = 0  # custody worker N serves the custody port + N
 
     def port(self, settings: StackSettings) -> int:
         """The HTTP port it serves /healthz on."""
-        return int(getattr(settings, self.port_setting))
+        return int(getattr(settings, self.port_setting)) + self.port_offset
 
     @property
     def port_variable(self) -> str:
@@ -34,7 +35,13 @@ class App:
 
 
 # Start order: the ledger and the custody workers consume; the gateway accepts traffic last.
-APPS: tuple[App, ...] = ()
+APPS: tuple[App, ...] = (
+    App("ledger", "services.ledger", (), "ledger_port"),
+    App("custody-0", "services.custody", ("--worker", "0"), "custody_port", 0),
+    App("custody-1", "services.custody", ("--worker", "1"), "custody_port", 1),
+    App("query", "services.query", (), "query_port"),
+    App("gateway", "services.gateway", (), "gateway_port"),
+)
 
 
 def _env(settings: StackSettings) -> dict[str, str]:

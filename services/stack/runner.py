@@ -66,7 +66,7 @@ def status(settings: StackSettings) -> Status:
     )
 
 
-def up(settings: StackSettings, say: Say = print) -> Status:
+def up(settings: StackSettings, say: Say = print, *, with_apps: bool = True) -> Status:
     """Start what is not running yet (a second call finds the running stack and says so), then set it up."""
     settings.home.mkdir(parents=True, exist_ok=True)
     platform_keys(settings).ensure()
@@ -76,7 +76,8 @@ def up(settings: StackSettings, say: Say = print) -> Status:
     say(f"Topics: created {', '.join(created)}." if created else "Topics: all present.")
     applied = asyncio.run(migrations.apply_migrations(postgres.database_url(settings)))
     say(f"Migrations: applied {', '.join(applied)}." if applied else "Migrations: schema up to date.")
-    apps.start_all(settings, say)
+    if with_apps:
+        apps.start_all(settings, say)
     return status(settings)
 
 

@@ -33,16 +33,34 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
+def _free_pair() -> int:
+    """A port p such that p and p + 1 are both free (custody workers 0 and 1)."""
+    for _ in range(50):
+        (port,) = _free_ports(1)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
 @pytest.fixture
 def private_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment of a stack of its own (folder and ports), torn down whatever happens."""
-    kafka_port, controller_port, pg_port = _free_ports(3)
+    kafka_port, controller_port, pg_port, gateway_port, query_port, ledger_port = _free_ports(6)
+    custody_port = _free_pair()
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BOOTSTRAP", "DATABASE_URL"}}
     env.update(
         GOLDTRACE_HOME=str(tmp_path / "stack"),
         GOLDTRACE_KAFKA_PORT=str(kafka_port),
         GOLDTRACE_KAFKA_CONTROLLER_PORT=str(controller_port),
         GOLDTRACE_POSTGRES_PORT=str(pg_port),
+        GOLDTRACE_GATEWAY_PORT=str(gateway_port),
+        GOLDTRACE_QUERY_PORT=str(query_port),
+        GOLDTRACE_LEDGER_PORT=str(ledger_port),
+        GOLDTRACE_CUSTODY_PORT=str(custody_port),
     )
     yield env
     subprocess.run([*GOLDTRACE, "down"], env=env, capture_output=True, check=False, timeout=120)
@@ -60,11 +78,23 @@ def _processes_under(home: str) -> list[psutil.Process]:
     return found
 
 
+def _service_processes(env: dict[str, str]) -> list[psutil.Process]:
+    run_dir = Path(env["GOLDTRACE_HOME"]) / "run"
+    found = []
+    for pid_file in run_dir.glob("*.pid"):
+        record = json.loads(pid_file.read_text())
+        if pid_file.stem != "kafka":
+            found.append(psutil.Process(int(record["pid"])))
+    return found
+
+
 def test_up_twice_status_down_leaves_nothing_running(private_env: dict[str, str]) -> None:
     home = private_env["GOLDTRACE_HOME"]
     first = _goldtrace(private_env, "up")
     assert first.returncode == 0, first.stderr
     assert "started on" in first.stdout
+    for service in ("ledger", "custody-0", "custody-1", "query", "gateway"):
+        assert f"{service}: started" in first.stdout
 
     second = _goldtrace(private_env, "up")
     assert second.returncode == 0, second.stderr
@@ -72,6 +102,7 @@ def test_up_twice_status_down_leaves_nothing_running(private_env: dict[str, str]
     assert "PostgreSQL: already running" in second.stdout
     assert "Topics: all present." in second.stdout
     assert "Migrations: schema up to date." in second.stdout
+    assert "gateway: already running." in second.stdout
 
     status = _goldtrace(private_env, "status", "--json")
     assert status.returncode == 0, status.stderr
@@ -81,13 +112,20 @@ def test_up_twice_status_down_leaves_nothing_running(private_env: dict[str, str]
     assert report["kafka_bootstrap"] == f"127.0.0.1:{private_env['GOLDTRACE_KAFKA_PORT']}"
     assert report["database_url"].startswith("postgresql://goldtrace:")
     assert f"@127.0.0.1:{private_env['GOLDTRACE_POSTGRES_PORT']}/goldtrace" in report["database_url"]
+    assert report["gateway_url"] == f"http://127.0.0.1:{private_env['GOLDTRACE_GATEWAY_PORT']}"
+    assert report["query_url"] == f"http://127.0.0.1:{private_env['GOLDTRACE_QUERY_PORT']}"
+    assert set(report["services"].values()) == {"running"}
+    assert len(report["log_public_key"]) == 43
     assert len(_processes_under(home)) >= 2, "a broker and a database server run from this stack's folder"
+    service_pids = [p.pid for p in _service_processes(private_env)]
+    assert len(service_pids) == 5
 
     down = _goldtrace(private_env, "down")
     assert down.returncode == 0, down.stderr
     assert "Kafka: stopped." in down.stdout
     assert "PostgreSQL: stopped." in down.stdout
     assert _processes_under(home) == []
+    assert [pid for pid in service_pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"] == []
     after = json.loads(_goldtrace(private_env, "status", "--json").stdout)
     assert (after["kafka"], after["postgres"]) == ("stopped", "stopped")
 

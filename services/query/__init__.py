@@ -1,0 +1,1 @@
+"""The query service: lots, provenance, bundles and the transparency log for buyers and auditors."""

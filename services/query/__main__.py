@@ -1,0 +1,15 @@
+"""`python -m services.query`: serve the query API on 127.0.0.1 at GOLDTRACE_QUERY_PORT."""
+
+import uvicorn
+
+from services.common.settings import PipelineSettings
+from services.query.app import create_app
+
+
+def main() -> None:
+    """Read settings and serve."""
+    settings = PipelineSettings.from_env()
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.stack.query_port, log_level="info")
+
+
+main()
