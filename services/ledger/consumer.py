@@ -1,8 +1,9 @@
 """The Kafka side of the ledger: a plain consumer (no group) positioned from the offsets stored in PostgreSQL.
 
-Each `getmany` batch is parsed (pure), then written in one transaction with the next offsets. After any failure
-the consumer seeks back to what PostgreSQL says was written, so a crash or a lost connection at any point
-neither loses nor duplicates a record's effect.
+Each `getmany` batch is parsed (pure), then written in one transaction with the next offsets; the next batch is
+fetched and parsed while the previous one is being written (one batch in flight, so PostgreSQL and Python work at
+the same time). After any failure the consumer seeks back to what PostgreSQL says was written, so a crash or a
+lost connection at any point neither loses nor duplicates a record's effect.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from services.ledger.store import BatchResult, LedgerStore, Parsed
 log = logging.getLogger(__name__)
 
 RETRY_DELAY_S: Final = 1.0
+FETCH_BYTES: Final = 8 * 1024 * 1024
+PARSE_CHUNK: Final = 200
 DB_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
@@ -70,6 +73,7 @@ class LedgerConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._partitions: list[TopicPartition] = []
         self._committed: dict[TopicPartition, int] = {}
+        self._writing: asyncio.Task[BatchResult] | None = None
         self.healthy = False
 
     async def start(self) -> None:
@@ -80,6 +84,7 @@ class LedgerConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id="goldtrace-ledger",
+            max_partition_fetch_bytes=FETCH_BYTES,  # ~1.3 KB records: room for a whole batch in one fetch
         )
         await consumer.start()
         self._consumer = consumer
@@ -95,7 +100,11 @@ class LedgerConsumer:
         self.healthy = True
 
     async def stop(self) -> None:
-        """Disconnect from the broker."""
+        """Let the batch in flight finish (or fail), then disconnect from the broker."""
+        try:
+            await self.flush()
+        except (OffsetGapError, *DB_ERRORS) as error:
+            log.warning("The last batch was not written (it will be read again on restart): %s", error)
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             await consumer.stop()
@@ -107,27 +116,37 @@ class LedgerConsumer:
         return dict(self._committed)
 
     async def poll_once(self) -> BatchResult | None:
-        """Fetch one batch and write it; None when nothing arrived. A failed write seeks back and re-raises."""
-        consumer = self._kafka()
-        batch = await consumer.getmany(
+        """Fetch and parse the next batch while the previous one is written, then start writing it.
+
+        Returns the result of the batch whose write finished here (None if none was in flight). A failed write
+        drops the batch just parsed, seeks back to the committed offsets and re-raises.
+        """
+        batch = await self._kafka().getmany(
             timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.batch_max_records
         )
-        parsed, counts = self._parse(batch)
+        parsed, counts = await self._parse(batch)
+        result = await self.flush()
         if parsed:
-            began = time.perf_counter()
-            try:
-                result = await self._store.write_batch(parsed, self._clock())
-            except (OffsetGapError, *DB_ERRORS):
-                self._metrics.batch_failures.inc()
-                self.healthy = False
-                self._rewind()  # to what was committed; the caller may refine it from PostgreSQL
-                raise
-            self._metrics.batch_written(result, counts, time.perf_counter() - began)
-            for (topic, partition), offset in result.offsets.items():
-                self._committed[TopicPartition(topic, partition)] = offset
-            self.healthy = True
+            self._writing = asyncio.create_task(self._write(parsed, counts))
         self._update_lag()
-        return result if parsed else None
+        return result
+
+    async def flush(self) -> BatchResult | None:
+        """Wait for the batch in flight; on failure seek back to the committed offsets and re-raise."""
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return None
+        try:
+            result = await writing
+        except (OffsetGapError, *DB_ERRORS):
+            self._metrics.batch_failures.inc()
+            self.healthy = False
+            self._rewind()  # to what was committed; the caller may refine it from PostgreSQL
+            raise
+        for (topic, partition), offset in result.offsets.items():
+            self._committed[TopicPartition(topic, partition)] = offset
+        self.healthy = True
+        return result
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll and write until `stop` is set; after a failure, wait, then resume from the stored offsets."""
@@ -143,29 +162,40 @@ class LedgerConsumer:
 
     async def catch_up(self, timeout_s: float = 60.0) -> None:
         """Poll until everything on the topics when this was called is written (for tests and tools)."""
-        consumer = self._kafka()
-        ends = await consumer.end_offsets(self._partitions)
+        ends = await self._kafka().end_offsets(self._partitions)
         async with asyncio.timeout(timeout_s):
             while any(self._position(tp) < end for tp, end in ends.items()):
                 try:
                     await self.poll_once()
                 except OffsetGapError:
                     await self._seek_to_stored()
+            await self.flush()
 
-    def _parse(
+    async def _write(self, parsed: list[Parsed], counts: dict[str, int]) -> BatchResult:
+        began = time.perf_counter()
+        result = await self._store.write_batch(parsed, self._clock())
+        self._metrics.batch_written(result, counts, time.perf_counter() - began)
+        return result
+
+    async def _parse(
         self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
     ) -> tuple[list[Parsed], dict[str, int]]:
-        """Parse records in topic order: the accepted topic first (its order is the log's), then rejected."""
+        """Parse records in topic order: the accepted topic first (its order is the log's), then rejected.
+
+        Every PARSE_CHUNK records it yields to the event loop, so the batch in flight keeps its statements going.
+        """
         parsed: list[Parsed] = []
         counts: dict[str, int] = {}
         accepted_topic = self._settings.accepted_topic
         for tp in sorted(batch, key=lambda tp: (tp.topic != accepted_topic, tp.topic, tp.partition)):
             records = batch[tp]
             counts[tp.topic] = counts.get(tp.topic, 0) + len(records)
+            read = read_accepted if tp.topic == accepted_topic else read_rejected
             for record in records:
                 where = Where(tp.topic, tp.partition, record.offset)
-                read = read_accepted if tp.topic == accepted_topic else read_rejected
                 parsed.append((where, read(record.value, where)))
+                if len(parsed) % PARSE_CHUNK == 0:
+                    await asyncio.sleep(0)
         return parsed, counts
 
     def _position(self, tp: TopicPartition) -> int:

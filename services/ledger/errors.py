@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from events.errors import GoldtraceError
+
+# Codes of the rejections the ledger itself records (beside the gateway's and the custody processor's).
+MALFORMED: Final = "ledger.record_malformed"
+DIGEST_MISMATCH: Final = "ledger.digest_mismatch"
+ID_CONFLICT: Final = "ledger.id_conflict"
 
 
 class LedgerError(GoldtraceError):
@@ -21,3 +28,7 @@ class OffsetGapError(LedgerError):
         self.topic = topic
         self.partition = partition
         self.stored = stored
+
+
+class RecordError(LedgerError):
+    """A topic record is not in its topic's format: `code` says how, `detail` says what to fix."""

@@ -8,7 +8,6 @@ sees it beside the custody processor's refusals.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -20,24 +19,11 @@ from events.codec import validate_event
 from events.errors import DecodeError
 from events.log_entry import MAX_REGISTRY_POSITION
 from events.model.types import parse_utc
+from services.ledger.errors import DIGEST_MISMATCH, ID_CONFLICT, MALFORMED, RecordError
+from services.ledger.shape import ID, TIMESTAMP, check_event_shape
 
-MALFORMED: Final = "ledger.record_malformed"
-DIGEST_MISMATCH: Final = "ledger.digest_mismatch"
-ID_CONFLICT: Final = "ledger.id_conflict"
-
-_ID: Final = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_TIMESTAMP: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z")
 _SORTED: Final = orjson.OPT_SORT_KEYS
 _NUL_ESCAPE: Final = b"\\u0000"  # PostgreSQL text and jsonb cannot hold U+0000
-
-
-class RecordError(ValueError):
-    """A record is not in the format of its topic: `code` says how, `detail` says what to fix."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,14 +155,15 @@ def _accepted(record: dict[str, Any], where: Where) -> AcceptedEvent:
     event = record.get("event")
     if not isinstance(event, dict):
         raise RecordError(MALFORMED, "`event` is missing or not an object.")
-    event_id = _id(event.get("id"), "event.id")
-    try:
-        validate_event(event)
-    except DecodeError as exc:
-        raise RecordError(MALFORMED, f"event {event_id!r} does not match the v1 contract: {exc.detail}") from exc
-    body, digest = _body_and_digest(event)
-    if body is None:
+    check_event_shape(event)
+    event_id: str = event["id"]
+    body = orjson.dumps(event)
+    if _NUL_ESCAPE in body:
         raise RecordError(MALFORMED, f"event {event_id!r} holds U+0000, which an accepted event never carries.")
+    try:
+        digest = event_digest(event)
+    except CanonicalDomainError as exc:
+        raise RecordError(MALFORMED, f"event {event_id!r} holds a value no event carries ({exc}).") from exc
     claimed = record.get("digest")
     if claimed != digest.hex():
         raise RecordError(
@@ -188,12 +175,12 @@ def _accepted(record: dict[str, Any], where: Where) -> AcceptedEvent:
         raise RecordError(MALFORMED, f"`registry_position` {position!r} is not a registry offset.")
     return AcceptedEvent(
         event_id=event_id,
-        event_type=_text(event.get("type"), "event.type"),
-        source=_text(event.get("source"), "event.source"),
-        subject=_id(event.get("subject"), "event.subject"),
-        event_time=_time(event.get("time"), "event.time"),
+        event_type=event["type"],
+        source=event["source"],
+        subject=event["subject"],
+        event_time=_time(event["time"], "event.time"),
         event=event,
-        body=body,
+        body=body.decode(),
         digest=digest,
         registry_position=position,
         findings=tuple(_finding(f, i) for i, f in enumerate(_list(record.get("findings", []), "findings"))),
@@ -303,16 +290,16 @@ def _text(value: Any, where: str) -> str:
 
 
 def _id(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not _ID.fullmatch(value):
+    if not isinstance(value, str) or not ID.fullmatch(value):
         raise RecordError(MALFORMED, f"`{where}` {value!r} is not an id (1-128 of A-Z a-z 0-9 . _ : -).")
     return value
 
 
 def _time(value: Any, where: str) -> datetime:
-    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+    if not isinstance(value, str) or not TIMESTAMP.fullmatch(value):
         raise RecordError(MALFORMED, f"`{where}` {value!r} is not an RFC 3339 UTC timestamp.")
     try:
-        return parse_utc(value)
+        return datetime.fromisoformat(value)  # the pattern above admits RFC 3339 UTC only; fractions truncated to us
     except ValueError as exc:
         raise RecordError(MALFORMED, f"`{where}` {value!r} is not a real instant ({exc}).") from exc
 

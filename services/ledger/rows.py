@@ -21,6 +21,8 @@ from events.log_entry import event_log_leaf_hash
 from events.merkle import CompactRange
 from services.ledger.records import AcceptedEvent, Rejection, id_conflict
 
+# event_id, digest, type, source, subject, event_time, outcome, body, decided_at, registry_position
+EventRow = tuple[str, bytes, str, str, str, datetime, str, str, datetime | None, int]
 LeafRow = tuple[int, str, bytes, int, bytes]  # leaf_index, event_id, event_digest, registry_position, leaf_hash
 NodeRow = tuple[int, int, bytes]  # level, position, hash
 # lot, custodian, status, lot_class, mass_mg, fineness, fine_mg, state, last_event_id, last_leaf_index
@@ -99,6 +101,28 @@ def log_rows(compact: CompactRange, new_events: Sequence[AcceptedEvent], now: da
         rows.findings.extend(finding_rows(accepted, now))
     rows.lots = list(latest_lots.values())
     return rows
+
+
+def event_row(accepted: AcceptedEvent) -> EventRow:
+    """The `events` row of an accepted event (sql.EVENT_COLUMNS order)."""
+    return (
+        accepted.event_id,
+        accepted.digest,
+        accepted.event_type,
+        accepted.source,
+        accepted.subject,
+        accepted.event_time,
+        "accepted",
+        accepted.body,
+        accepted.decided_at,
+        accepted.registry_position,
+    )
+
+
+def acceptance_row(accepted: AcceptedEvent) -> tuple[object, ...]:
+    """The parameters of sql.ACCEPT_REJECTED: the event row without its outcome."""
+    row = event_row(accepted)
+    return row[:6] + row[7:]
 
 
 def lot_row(state: dict[str, Any], event_id: str, leaf_index: int) -> LotRow:

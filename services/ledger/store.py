@@ -5,12 +5,15 @@ A batch is written like this, under a transaction-scoped advisory lock so two le
 1. read the stored offsets of the batch's partitions; drop records below them (already written), and refuse a
    batch that starts past them (`OffsetGapError`: the consumer seeks back);
 2. check the log size against the in-memory compact range (reloaded from `log_nodes` if another writer moved it);
-3. upsert the accepted events: a new id is inserted, an id stored as rejected becomes accepted, an id already
-   accepted is left alone (RETURNING says which events are new to the log);
-4. keep every rejection (and the id conflicts found in 3), append the leaves and subtree hashes of the new events,
-   upsert lots, graph edges, shipments and findings, and advance the offsets.
+3. look up the batch's event ids (`sort_accepted`): an id not stored is COPYed in, an id stored as rejected becomes
+   the accepted event, an id already accepted is left alone (same digest: a re-delivery; other digest: a conflict,
+   kept as a rejection). Only the ledger writes `events`, and it holds the lock, so the lookup cannot go stale;
+4. keep every rejection, append the leaves and subtree hashes of the new events, upsert lots, graph edges,
+   shipments and findings, and advance the offsets.
 
-Bulk statements only (unnest arrays, COPY): a batch costs about a dozen round trips whatever its size.
+Bulk statements only (COPY, pipelined executemany, unnest arrays): a batch costs a few round trips whatever its
+size. Natural keys (lots, edges, shipments, rejections) are written with ON CONFLICT, so no input can wedge a
+batch; tables keyed by what this transaction allocates (leaves, nodes, findings) are COPYed.
 """
 
 from __future__ import annotations
@@ -23,103 +26,34 @@ from typing import Final
 import asyncpg
 
 from events.merkle import CompactRange
-from services.ledger.errors import OffsetGapError
+from services.ledger.errors import DIGEST_MISMATCH, ID_CONFLICT, MALFORMED, OffsetGapError
 from services.ledger.records import (
-    DIGEST_MISMATCH,
-    ID_CONFLICT,
-    MALFORMED,
     AcceptedEvent,
     Rejection,
     Where,
     id_conflict,
 )
-from services.ledger.rows import BatchPlan, LogRows, log_rows, plan_batch
+from services.ledger.rows import BatchPlan, LogRows, acceptance_row, event_row, log_rows, plan_batch
+from services.ledger.sql import (
+    ACCEPT_REJECTED,
+    EVENT_COLUMNS,
+    FINDING_COLUMNS,
+    INSERT_INPUT,
+    INSERT_REJECTED_EVENTS,
+    INSERT_REJECTIONS,
+    INSERT_SHIPPED,
+    KNOWN_EVENTS,
+    OFFSETS_SQL,
+    RECORD_RECEIPT,
+    UPSERT_LOT,
+    UPSERT_OFFSETS,
+)
 from services.ledger.tree_store import LOG_SIZE_SQL, Db, PgTreeStore
 
 LEDGER_LOCK: Final = 4_706_173  # pg_advisory_xact_lock key held by the ledger's batch transaction
 
 Parsed = tuple[Where, AcceptedEvent | Rejection]
 Partition = tuple[str, int]
-
-_OFFSETS_SQL: Final = "SELECT topic, partition, next_offset FROM ledger_offsets"
-_UPSERT_ACCEPTED: Final = """
-    INSERT INTO events AS e (event_id, digest, type, source, subject, event_time, outcome, body, decided_at,
-                             registry_position)
-    SELECT a.event_id, a.digest, a.type, a.source, a.subject, a.event_time, 'accepted', a.body::jsonb, a.decided_at,
-           a.registry_position
-    FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-                $8::timestamptz[], $9::bigint[])
-         AS a(event_id, digest, type, source, subject, event_time, body, decided_at, registry_position)
-    ON CONFLICT (event_id) DO UPDATE
-       SET digest = EXCLUDED.digest, type = EXCLUDED.type, source = EXCLUDED.source, subject = EXCLUDED.subject,
-           event_time = EXCLUDED.event_time, outcome = 'accepted', reason_code = NULL, reason = NULL,
-           body = EXCLUDED.body, decided_at = EXCLUDED.decided_at, registry_position = EXCLUDED.registry_position,
-           recorded_at = now()
-       WHERE e.outcome = 'rejected'
-    RETURNING event_id
-"""
-_LOGGED_DIGESTS: Final = "SELECT event_id, digest FROM events WHERE event_id = ANY($1::text[]) AND outcome = 'accepted'"
-_INSERT_REJECTED_EVENTS: Final = """
-    INSERT INTO events (event_id, digest, type, source, subject, event_time, outcome, reason_code, reason, body,
-                        decided_at)
-    SELECT r.event_id, r.digest, r.type, r.source, r.subject, r.event_time, 'rejected', r.code, r.detail,
-           r.body::jsonb, r.decided_at
-    FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-                $8::text[], $9::text[], $10::timestamptz[])
-         AS r(event_id, digest, type, source, subject, event_time, code, detail, body, decided_at)
-    ON CONFLICT (event_id) DO NOTHING
-"""
-_INSERT_REJECTIONS: Final = """
-    INSERT INTO rejections (digest, code, detail, event_id, type, source, subject, body, raw, topic, decided_by,
-                            decided_at)
-    SELECT r.digest, r.code, r.detail, r.event_id, r.type, r.source, r.subject, r.body::jsonb, r.raw, r.topic,
-           r.decided_by, r.decided_at
-    FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::bytea[], $10::text[], $11::text[], $12::timestamptz[])
-         AS r(digest, code, detail, event_id, type, source, subject, body, raw, topic, decided_by, decided_at)
-    ON CONFLICT (digest, code) DO NOTHING
-"""
-_UPSERT_LOTS: Final = """
-    INSERT INTO lots AS l (lot, custodian, status, lot_class, mass_mg, fineness, fine_mg, state, last_event_id,
-                           last_leaf_index, updated_at)
-    SELECT s.lot, s.custodian, s.status, s.lot_class, s.mass_mg, s.fineness, s.fine_mg, s.state::jsonb,
-           s.last_event_id, s.last_leaf_index, $11
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[],
-                $9::text[], $10::bigint[])
-         AS s(lot, custodian, status, lot_class, mass_mg, fineness, fine_mg, state, last_event_id, last_leaf_index)
-    ON CONFLICT (lot) DO UPDATE
-       SET custodian = EXCLUDED.custodian, status = EXCLUDED.status, lot_class = EXCLUDED.lot_class,
-           mass_mg = EXCLUDED.mass_mg, fineness = EXCLUDED.fineness, fine_mg = EXCLUDED.fine_mg,
-           state = EXCLUDED.state, last_event_id = EXCLUDED.last_event_id,
-           last_leaf_index = EXCLUDED.last_leaf_index, updated_at = EXCLUDED.updated_at
-       WHERE l.last_leaf_index < EXCLUDED.last_leaf_index
-"""
-_INSERT_INPUTS: Final = """
-    INSERT INTO lot_inputs (lot, input_lot, event_id, process)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-    ON CONFLICT (lot, input_lot) DO NOTHING
-"""
-_INSERT_SHIPPED: Final = """
-    INSERT INTO shipments (lot, shipment, sender, receiver, shipped_mg, shipped_event_id, shipped_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[])
-    ON CONFLICT (lot, shipment) DO NOTHING
-"""
-_UPDATE_RECEIVED: Final = """
-    UPDATE shipments s SET received_mg = r.mg, received_event_id = r.event_id, received_at = r.at
-    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[])
-         AS r(lot, shipment, mg, event_id, at)
-    WHERE s.lot = r.lot AND s.shipment = r.shipment AND s.received_event_id IS NULL
-"""
-_UPSERT_OFFSETS: Final = """
-    INSERT INTO ledger_offsets AS o (topic, partition, next_offset, updated_at)
-    SELECT t, p, n, now() FROM unnest($1::text[], $2::int[], $3::bigint[]) AS x(t, p, n)
-    ON CONFLICT (topic, partition) DO UPDATE
-       SET next_offset = greatest(o.next_offset, EXCLUDED.next_offset), updated_at = now()
-"""
-_FINDING_COLUMNS: Final = (
-    "code", "severity", "lot", "organization", "mine", "event_id", "ordinal", "event_ids", "figures", "detail",
-    "event_time", "created_at",
-)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -177,7 +111,7 @@ class LedgerStore:
             rows = await _Batch(db).write(plan, compact, now, result)
             result.offsets = _next_offsets(parsed)
             await db.execute(
-                _UPSERT_OFFSETS,
+                UPSERT_OFFSETS,
                 [t for t, _ in result.offsets],
                 [p for _, p in result.offsets],
                 list(result.offsets.values()),
@@ -201,9 +135,10 @@ class _Batch:
 
     async def write(self, plan: BatchPlan, compact: CompactRange, now: datetime, result: BatchResult) -> LogRows:
         """Write a planned batch; return the log rows (and compact range) of its new events."""
-        new_ids = await self._upsert_accepted(plan.accepted)
-        new_events = [a for a in plan.accepted if a.event_id in new_ids]
-        conflicts = await self._conflicts([a for a in plan.accepted if a.event_id not in new_ids])
+        known = await self._known(plan.accepted)
+        new_events, conflicts = sort_accepted(plan.accepted, known)
+        await self._insert_accepted([a for a in new_events if a.event_id not in known])
+        await self._accept_rejected([a for a in new_events if a.event_id in known])
         rejections = plan.rejections + conflicts
         rows = log_rows(compact, new_events, now)
         result.new_events = len(new_events)
@@ -215,37 +150,33 @@ class _Batch:
         result.rows.update(await self._append(rows, now))
         return rows
 
-    async def _upsert_accepted(self, accepted: list[AcceptedEvent]) -> set[str]:
+    async def _known(self, accepted: list[AcceptedEvent]) -> dict[str, tuple[bytes, str]]:
+        """(digest, outcome) of the batch's event ids already stored (only the ledger writes `events`)."""
         if not accepted:
-            return set()
-        rows = await self._db.fetch(
-            _UPSERT_ACCEPTED,
-            [a.event_id for a in accepted],
-            [a.digest for a in accepted],
-            [a.event_type for a in accepted],
-            [a.source for a in accepted],
-            [a.subject for a in accepted],
-            [a.event_time for a in accepted],
-            [a.body for a in accepted],
-            [a.decided_at for a in accepted],
-            [a.registry_position for a in accepted],
-        )
-        return {row[0] for row in rows}
+            return {}
+        rows = await self._db.fetch(KNOWN_EVENTS, [a.event_id for a in accepted])
+        return {row[0]: (bytes(row[1]), row[2]) for row in rows}
 
-    async def _conflicts(self, repeated: list[AcceptedEvent]) -> list[Rejection]:
-        """Accepted records whose id the log holds with another digest (same digest: a harmless re-delivery)."""
-        if not repeated:
-            return []
-        rows = await self._db.fetch(_LOGGED_DIGESTS, [a.event_id for a in repeated])
-        logged = {row[0]: bytes(row[1]) for row in rows}
-        return [id_conflict(a, logged[a.event_id]) for a in repeated if logged.get(a.event_id, a.digest) != a.digest]
+    async def _insert_accepted(self, accepted: list[AcceptedEvent]) -> None:
+        """COPY events never seen: under the ledger lock and after `_known`, none can exist."""
+        if accepted:
+            await self._db.copy_records_to_table(
+                "events",
+                records=[event_row(a) for a in accepted],
+                columns=EVENT_COLUMNS,
+            )
+
+    async def _accept_rejected(self, accepted: list[AcceptedEvent]) -> None:
+        """Events stored as rejected whose genuine version was accepted: the row becomes the accepted event."""
+        if accepted:
+            await self._db.executemany(ACCEPT_REJECTED, [acceptance_row(a) for a in accepted])
 
     async def _insert_rejected_events(self, rejections: list[Rejection]) -> int:
         valid = [r for r in rejections if r.schema_valid]
         if not valid:
             return 0
         status = await self._db.execute(
-            _INSERT_REJECTED_EVENTS,
+            INSERT_REJECTED_EVENTS,
             [r.event_id for r in valid],
             [r.digest for r in valid],
             [r.event_type for r in valid],
@@ -263,7 +194,7 @@ class _Batch:
         if not rejections:
             return 0
         status = await self._db.execute(
-            _INSERT_REJECTIONS,
+            INSERT_REJECTIONS,
             [r.digest for r in rejections],
             [r.code for r in rejections],
             [r.detail for r in rejections],
@@ -287,22 +218,43 @@ class _Batch:
             await db.copy_records_to_table("log_nodes", records=rows.nodes)
             written["log_leaves"], written["log_nodes"] = len(rows.leaves), len(rows.nodes)
         if rows.lots:
-            written["lots"] = _count(await db.execute(_UPSERT_LOTS, *_columns(rows.lots, 10), now))
+            await db.executemany(UPSERT_LOT, [(*row, now) for row in rows.lots])
+            written["lots"] = len(rows.lots)
         if rows.inputs:
-            written["lot_inputs"] = _count(await db.execute(_INSERT_INPUTS, *_columns(rows.inputs, 4)))
-        if rows.shipped:
-            written["shipments"] = _count(await db.execute(_INSERT_SHIPPED, *_columns(rows.shipped, 7)))
-        if rows.received:
-            received = _count(await db.execute(_UPDATE_RECEIVED, *_columns(rows.received, 5)))
-            written["shipments"] = written.get("shipments", 0) + received
+            await db.executemany(INSERT_INPUT, rows.inputs)
+            written["lot_inputs"] = len(rows.inputs)
+        if rows.shipped or rows.received:
+            await db.executemany(INSERT_SHIPPED, rows.shipped)
+            await db.executemany(RECORD_RECEIPT, rows.received)
+            written["shipments"] = len(rows.shipped) + len(rows.received)
         if rows.findings:
-            await db.copy_records_to_table("findings", records=rows.findings, columns=_FINDING_COLUMNS)
+            await db.copy_records_to_table("findings", records=rows.findings, columns=FINDING_COLUMNS)
             written["findings"] = len(rows.findings)
         return written
 
 
+def sort_accepted(
+    accepted: list[AcceptedEvent], known: dict[str, tuple[bytes, str]]
+) -> tuple[list[AcceptedEvent], list[Rejection]]:
+    """Split distinct accepted events by what the database holds under their ids: `(digest, outcome)`.
+
+    New to the log: ids not stored, or stored as rejected (the genuine event was accepted after a refusal).
+    An id stored as accepted with the same digest is a re-delivery (no effect); with another digest it is an id
+    conflict, kept as a rejection while the logged event stays.
+    """
+    new: list[AcceptedEvent] = []
+    conflicts: list[Rejection] = []
+    for event in accepted:
+        stored = known.get(event.event_id)
+        if stored is None or stored[1] == "rejected":
+            new.append(event)
+        elif stored[0] != event.digest:
+            conflicts.append(id_conflict(event, stored[0]))
+    return new, conflicts
+
+
 async def _stored_offsets(db: Db) -> dict[Partition, int]:
-    return {(row[0], row[1]): row[2] for row in await db.fetch(_OFFSETS_SQL)}
+    return {(row[0], row[1]): row[2] for row in await db.fetch(OFFSETS_SQL)}
 
 
 def _unwritten(parsed: Sequence[Parsed], stored: dict[Partition, int]) -> list[Parsed]:
@@ -323,11 +275,6 @@ def _next_offsets(parsed: Sequence[Parsed]) -> dict[Partition, int]:
         key = (where.topic, where.partition)
         offsets[key] = max(offsets.get(key, 0), where.offset + 1)
     return offsets
-
-
-def _columns(rows: Sequence[Sequence[object]], width: int) -> list[list[object]]:
-    """Rows to columns, for unnest($1::type[], ...)."""
-    return [[row[i] for row in rows] for i in range(width)]
 
 
 def _count(status: str) -> int:

@@ -8,8 +8,6 @@
 
 ALTER TABLE events ADD COLUMN IF NOT EXISTS registry_position bigint CHECK (registry_position >= 0);
 ALTER TABLE events ADD COLUMN IF NOT EXISTS decided_at timestamptz;
-CREATE INDEX IF NOT EXISTS events_accepted_subject_idx ON events (subject, event_time) WHERE outcome = 'accepted';
-CREATE INDEX IF NOT EXISTS events_type_time_idx ON events (type, event_time);
 
 -- Current state of every lot, as the custody processor last decided it (`state` is events.custody Lot.to_json).
 CREATE TABLE IF NOT EXISTS lots (
@@ -51,7 +49,7 @@ CREATE TABLE IF NOT EXISTS shipments (
     received_at        timestamptz,
     PRIMARY KEY (lot, shipment)
 );
-CREATE INDEX IF NOT EXISTS shipments_receiver_idx ON shipments (receiver) WHERE received_event_id IS NULL;
+CREATE INDEX IF NOT EXISTS shipments_receiver_idx ON shipments (receiver);
 
 -- Findings for the auditor. `event_id` is the accepted event whose decision raised it (null for findings that
 -- become due with time); `ordinal` is its place in that event's list, so a finding is stored once.

@@ -9,9 +9,8 @@ import orjson
 import pytest
 
 from events.canonical import event_digest
+from services.ledger.errors import DIGEST_MISMATCH, MALFORMED
 from services.ledger.records import (
-    DIGEST_MISMATCH,
-    MALFORMED,
     AcceptedEvent,
     Rejection,
     Where,
@@ -65,6 +64,14 @@ def _refusal(value: bytes | None, code: str = MALFORMED) -> Rejection:
     return read
 
 
+def test_a_transformation_needs_its_lot_ids(played: Season) -> None:
+    melt = next(r for r in map(orjson.loads, played.accepted) if r["event"]["type"] == "lot.transformed")
+    melt["event"]["data"]["inputs"] = [1]
+    assert "inputs" in _refusal(orjson.dumps(melt)).detail
+    melt["event"]["data"].update(inputs=["a"], outputs=[{"form": "bar"}])
+    assert "outputs" in _refusal(orjson.dumps(melt)).detail
+
+
 @pytest.mark.parametrize(
     "value",
     [None, b"", b"not json", b"[1, 2]", b'"text"', b'{"event": "x"}', b"\xff\xfe"],
@@ -96,8 +103,15 @@ def test_an_altered_event_no_longer_matches_its_digest(played: Season) -> None:
         (lambda r: r.update(findings={}), "findings"),
         (lambda r: r.update(lots=[{"lot": "x"}]), "lots[0]"),
         (lambda r: r.update(findings=[{"code": "c", "severity": "s"}]), "findings[0].detail"),
-        (lambda r: r["event"].pop("subject"), "v1 contract"),
+        (lambda r: r["event"].pop("subject"), "event.subject"),
         (lambda r: r["event"].update(id="not an id"), "event.id"),
+        (lambda r: r["event"].update(type="lot.stolen"), "event.type"),
+        (lambda r: r["event"].update(source="arm"), "event.source"),
+        (lambda r: r["event"].update(time="yesterday"), "event.time"),
+        (lambda r: r["event"].update(data=[]), "event.data"),
+        (lambda r: r["event"]["data"].pop("to"), "event.data.to"),
+        (lambda r: r["event"]["data"].update(mass_mg="1"), "event.data.mass_mg"),
+        (lambda r: r["event"]["data"].update(note=1.5), "value no event carries"),
     ],
 )
 def test_a_record_missing_what_the_ledger_needs_is_refused(played: Season, change: Any, where: str) -> None:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from events.log_entry import event_log_leaf_hash
 from events.merkle import CompactRange, MemoryLog, Node, root_from_leaf_hashes
-from services.ledger.records import ID_CONFLICT, AcceptedEvent, Rejection, Where, read_accepted, read_rejected
+from services.ledger.errors import ID_CONFLICT
+from services.ledger.records import AcceptedEvent, Rejection, Where, read_accepted, read_rejected
 from services.ledger.rows import log_rows, plan_batch
 from tests.unit.ledger.season import Season, season
 
