@@ -15,6 +15,8 @@ from pathlib import Path
 
 from services.common.settings import PipelineSettings
 
+LEDGER = -1  # the ledger's slot among the processes
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
@@ -57,19 +59,31 @@ class Workers:
     base_port: int = field(default_factory=free_port)
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
 
+    ledger_port: int = field(default_factory=free_port)
+
     def start(self, number: int, wait: float = 60.0) -> None:
-        """Start worker `number` and wait until it answers /healthz."""
+        """Start custody worker `number` and wait until it answers /healthz."""
         env = {**self.env, "GOLDTRACE_CUSTODY_PORT": str(self.base_port)}
-        log = (self.logs / f"custody-{number}.log").open("ab")
+        argv = [sys.executable, "-m", "services.custody", "--worker", str(number)]
+        self._spawn(number, f"custody-{number}", argv, env, self.base_port + number, wait)
+
+    def start_ledger(self, wait: float = 60.0) -> None:
+        """Start the ledger (number -1 here) with a log key of its own, and wait until it answers /healthz."""
+        env = {
+            **self.env,
+            "GOLDTRACE_LEDGER_PORT": str(self.ledger_port),
+            "GOLDTRACE_LOG_KEY_FILE": str(self.logs / "log.pem"),
+            "GOLDTRACE_LEDGER_HEAD_INTERVAL_S": "0.5",
+        }
+        self._spawn(LEDGER, "ledger", [sys.executable, "-m", "services.ledger"], env, self.ledger_port, wait)
+
+    def _spawn(self, number: int, name: str, argv: list[str], env: dict[str, str], port: int, wait: float) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
         self.processes[number] = subprocess.Popen(
-            [sys.executable, "-m", "services.custody", "--worker", str(number)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + wait
-        url = f"http://127.0.0.1:{self.base_port + number}/healthz"
+        url = f"http://127.0.0.1:{port}/healthz"
         while time.monotonic() < deadline:
             if self.processes[number].poll() is not None:
                 raise RuntimeError(f"custody worker {number} exited: {self.log_tail(number)}")
@@ -101,6 +115,6 @@ class Workers:
         self.processes.clear()
 
     def log_tail(self, number: int, lines: int = 30) -> str:
-        """The end of a worker's log."""
-        path = self.logs / f"custody-{number}.log"
+        """The end of a process's log."""
+        path = self.logs / ("ledger.log" if number == LEDGER else f"custody-{number}.log")
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
