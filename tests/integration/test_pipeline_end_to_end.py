@@ -73,7 +73,9 @@ async def test_events_become_rows_statuses_and_log_leaves(
     assert refused["status"] == "rejected"
     assert refused["refused_by"] == "custody"
     first_sale = await final_status(gateway, shipped.id)
-    assert "premium.missing" in {f["code"] for f in first_sale["findings"]}  # type: ignore[union-attr]
+    findings = first_sale["findings"]
+    assert isinstance(findings, list)
+    assert "premium.missing" in {f["code"] for f in findings}
 
     conn = await asyncpg.connect(pipeline.database_url)
     try:
