@@ -1,4 +1,4 @@
-"""A private pipeline on the shared test broker and server: its own topics, database and trust anchor."""
+"""A private pipeline on a running broker and server: its own topics, database and trust anchor."""
 
 from __future__ import annotations
 

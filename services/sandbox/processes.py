@@ -1,4 +1,4 @@
-"""Custody workers as real processes (`python -m services.custody`), for tests that start, stop and kill them."""
+"""Pipeline processes (custody workers, ledger) started for real, to be stopped or killed by tests and benchmarks."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ import pytest
 
 from services.common.settings import PipelineSettings
 from services.gateway.app import create_app
+from services.sandbox.pipeline import private_pipeline
+from services.sandbox.processes import Workers, pipeline_env
 from services.stack.settings import StackSettings
-from tests.integration.pipeline import private_pipeline
-from tests.integration.workers import Workers, pipeline_env
 from tests.unit.events.scenario import Scenario
 
 

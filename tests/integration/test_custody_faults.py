@@ -13,8 +13,8 @@ from events.custody.fold import fold
 from events.custody.outcome import Accepted
 from events.custody.state import initial_state
 from services.common.settings import PipelineSettings
-from tests.integration.pipeline import read_topic
-from tests.integration.workers import Workers
+from services.sandbox.pipeline import read_topic
+from services.sandbox.processes import Workers
 from tests.unit.events.scenario import (
     ECO_ASMO,
     ECO_CERT,

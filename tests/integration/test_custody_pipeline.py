@@ -10,8 +10,8 @@ import pytest
 
 from events.codec import SignedEvent
 from services.common.settings import PipelineSettings
-from tests.integration.pipeline import read_topic
-from tests.integration.workers import Workers
+from services.sandbox.pipeline import read_topic
+from services.sandbox.processes import Workers
 from tests.unit.events.scenario import ECO_ASMO, ECO_CERT, ECO_MINE, REFINER, TRADER, Scenario, shipment_of
 
 pytestmark = pytest.mark.integration

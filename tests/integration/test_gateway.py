@@ -10,7 +10,7 @@ import pytest
 
 from events.codec import SignedEvent, decode_object
 from services.common.settings import PipelineSettings
-from tests.integration.pipeline import read_topic
+from services.sandbox.pipeline import read_topic
 from tests.unit.events.scenario import AUTHORITY, ECO_ASMO, ECO_MINE, Scenario
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import pytest
 
 from events.codec import SignedEvent
 from services.common.settings import PipelineSettings
-from tests.integration.workers import Workers
+from services.sandbox.processes import Workers
 from tests.unit.events.scenario import (
     ECO_ASMO,
     ECO_CERT,
