@@ -23,7 +23,8 @@ from services.ledger.errors import DIGEST_MISMATCH, ID_CONFLICT, MALFORMED, Reco
 from services.ledger.shape import ID, TIMESTAMP, check_event_shape
 
 _SORTED: Final = orjson.OPT_SORT_KEYS
-_NUL_ESCAPE: Final = b"\\u0000"  # PostgreSQL text and jsonb cannot hold U+0000
+_NUL_ESCAPE: Final = b"\\u0000"  # how orjson writes U+0000, which PostgreSQL text and jsonb cannot hold
+_MAX_BIGINT: Final = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ def _accepted(record: dict[str, Any], where: Where) -> AcceptedEvent:
     check_event_shape(event)
     event_id: str = event["id"]
     body = orjson.dumps(event)
-    if _NUL_ESCAPE in body:
+    if holds_nul(body):
         raise RecordError(MALFORMED, f"event {event_id!r} holds U+0000, which an accepted event never carries.")
     try:
         digest = event_digest(event)
@@ -241,7 +242,18 @@ def _body_and_digest(event: dict[str, Any]) -> tuple[str | None, bytes]:
         digest = event_digest(event)
     except CanonicalDomainError:  # not an event value (floats...): key it by its sorted JSON instead
         digest = hashlib.sha256(orjson.dumps(event, option=_SORTED)).digest()
-    return (None if _NUL_ESCAPE in text else text.decode()), digest
+    return (None if holds_nul(text) else text.decode()), digest
+
+
+def holds_nul(json_text: bytes) -> bool:
+    """Whether orjson output holds a U+0000 character (written `\\u0000`; `\\\\u0000` is a backslash and text)."""
+    at = json_text.find(_NUL_ESCAPE)
+    while at >= 0:
+        backslashes = at - len(json_text[:at].rstrip(b"\\"))
+        if backslashes % 2 == 0:
+            return True
+        at = json_text.find(_NUL_ESCAPE, at + 1)
+    return False
 
 
 def _finding(value: Any, index: int) -> dict[str, Any]:
@@ -251,10 +263,11 @@ def _finding(value: Any, index: int) -> dict[str, Any]:
     for name in ("code", "severity", "detail"):
         _text(value.get(name), f"{where}.{name}")
     ids = value.get("event_ids", [])
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+    if not isinstance(ids, list) or not all(isinstance(i, str) and "\x00" not in i for i in ids):
         raise RecordError(MALFORMED, f"{where}.event_ids is not a list of event ids.")
-    if not isinstance(value.get("figures", {}), dict):
-        raise RecordError(MALFORMED, f"{where}.figures is not an object.")
+    figures = value.get("figures", {})
+    if not isinstance(figures, dict) or holds_nul(orjson.dumps(figures)):
+        raise RecordError(MALFORMED, f"{where}.figures is not an object of figures.")
     for name in ("lot", "organization", "mine"):
         if name in value and value[name] is not None:
             _text(value[name], f"{where}.{name}")
@@ -269,11 +282,14 @@ def _lot(value: Any, index: int) -> dict[str, Any]:
     for name in ("status", "lot_class", "fineness"):
         _text(value.get(name), f"{where}.{name}")
     for name in ("mass_mg", "fine_mg"):
-        if type(value.get(name)) is not int:
-            raise RecordError(MALFORMED, f"{where}.{name} is not an integer.")
+        number = value.get(name)
+        if type(number) is not int or not -_MAX_BIGINT <= number <= _MAX_BIGINT:
+            raise RecordError(MALFORMED, f"{where}.{name} is not an integer of at most 63 bits.")
     custodian = value.get("custodian")
     if custodian is not None:
         _text(custodian, f"{where}.custodian")
+    if holds_nul(orjson.dumps(value)):
+        raise RecordError(MALFORMED, f"{where} holds U+0000, which PostgreSQL cannot store.")
     return value
 
 

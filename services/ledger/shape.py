@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
+from events.canonical import MAX_SAFE_INTEGER
 from services.ledger.errors import MALFORMED, RecordError
 
 ID: Final = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -49,7 +50,7 @@ def check_event_shape(event: dict[str, Any]) -> None:
         raise RecordError(MALFORMED, "`event.data` is missing or not an object.")
     for name, kind in DATA_FIELDS.get(event_type, ()):
         value = data.get(name)
-        if type(value) is not kind:
+        if type(value) is not kind or (isinstance(value, int) and not 0 < value <= MAX_SAFE_INTEGER):
             raise RecordError(MALFORMED, f"`event.data.{name}` of a {event_type} event is not a {kind.__name__}.")
     if event_type == "lot.transformed":
         _check_transformation(data)

@@ -14,6 +14,7 @@ from services.ledger.records import (
     AcceptedEvent,
     Rejection,
     Where,
+    holds_nul,
     read_accepted,
     read_rejected,
 )
@@ -112,6 +113,13 @@ def test_an_altered_event_no_longer_matches_its_digest(played: Season) -> None:
         (lambda r: r["event"]["data"].pop("to"), "event.data.to"),
         (lambda r: r["event"]["data"].update(mass_mg="1"), "event.data.mass_mg"),
         (lambda r: r["event"]["data"].update(note=1.5), "value no event carries"),
+        (lambda r: r["event"]["data"].update(mass_mg=2**63), "event.data.mass_mg"),
+        (lambda r: r["lots"][0].update(fine_mg=2**63), "lots[0].fine_mg"),
+        (lambda r: r["lots"][0].update(state_note="a\u0000b"), "lots[0] holds U+0000"),
+        (
+            lambda r: r.update(findings=[{"code": "c", "severity": "s", "detail": "d", "figures": {"x": "\u0000"}}]),
+            "findings[0].figures",
+        ),
     ],
 )
 def test_a_record_missing_what_the_ledger_needs_is_refused(played: Season, change: Any, where: str) -> None:
@@ -159,6 +167,20 @@ def test_a_schema_invalid_event_is_kept_but_not_as_an_event_row() -> None:
     assert read.body is not None
     assert orjson.loads(read.body) == event
     assert read.digest == hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).digest()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", False),
+        ("a\u0000b", True),
+        ("\\u0000 is text", False),
+        ("\\\u0000", True),
+        ("\\u0000 then \u0000", True),
+    ],
+)
+def test_nul_is_found_only_where_it_is_a_character(text: str, expected: bool) -> None:
+    assert holds_nul(orjson.dumps({"s": text})) is expected
 
 
 def test_an_event_holding_nul_is_kept_as_bytes_because_jsonb_cannot_hold_it() -> None:
