@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaProducer
 from events.codec import SignedEvent
 from events.custody import Accepted, decide
 from events.log_entry import event_log_leaf_hash
-from events.merkle import root_from_leaf_hashes, verify_consistency, verify_inclusion
+from events.merkle import TreeSizeError, root_from_leaf_hashes, verify_consistency, verify_inclusion
 from events.treehead import decode_tree_head, verify_tree_head
 from services.common.settings import PipelineSettings
 from services.ledger import store as ledger_store
@@ -351,3 +351,22 @@ async def test_the_ledger_health_reports_the_log(settings: LedgerSettings, key: 
     )
     assert f"goldtrace_ledger_log_size {len(played.accepted)}.0" in text
     assert f'goldtrace_ledger_lag_records{{partition="0",topic="{settings.accepted_topic}"}} 0.0' in text
+
+
+async def test_proofs_hold_even_when_a_stored_subtree_hash_is_missing(
+    settings: LedgerSettings, key: LogKey, db: asyncpg.Connection[asyncpg.Record], played: Season
+) -> None:
+    await _publish(settings, played.accepted)
+    await _run_until_caught_up(settings, key)
+    size = len(played.accepted)
+    leaves = _expected_leaves(played)
+    root = root_from_leaf_hashes(leaves)
+    await db.execute("DELETE FROM log_nodes WHERE level = 3")  # the store recomputes them from log_leaves
+    tree = PgTreeStore(db)
+    assert await tree.root(size) == root
+    for index in (0, 9, size - 1):
+        verify_inclusion(leaves[index], index, size, await tree.inclusion_proof(index, size), root)
+    restored = await tree.compact_range()
+    assert (restored.size, restored.root()) == (size, root)
+    with pytest.raises(TreeSizeError):
+        await tree.root(size + 1)

@@ -15,6 +15,7 @@ from events.merkle import CompactRange, MemoryLog, Node, root_from_leaf_hashes
 from services.ledger.errors import ID_CONFLICT
 from services.ledger.records import AcceptedEvent, Rejection, Where, read_accepted, read_rejected
 from services.ledger.rows import log_rows, plan_batch
+from services.ledger.store import sort_accepted
 from tests.unit.ledger.season import Season, season
 
 NOW = datetime(2026, 3, 6, tzinfo=UTC)
@@ -156,3 +157,16 @@ def test_any_split_into_batches_gives_the_same_log(cuts: list[int]) -> None:
     assert leaves == whole.leaves
     assert nodes == whole.nodes
     assert compact.hashes == whole.compact.hashes
+
+
+def test_what_the_database_holds_decides_what_is_new(played: Season) -> None:
+    events = _accepted(played)[:4]
+    known = {
+        events[1].event_id: (events[1].digest, "accepted"),  # a re-delivery: nothing to do
+        events[2].event_id: (b"\x01" * 32, "accepted"),  # another event holds the id: a conflict
+        events[3].event_id: (b"\x02" * 32, "rejected"),  # refused once, now accepted: new to the log
+    }
+    new, conflicts = sort_accepted(events, known)
+    assert new == [events[0], events[3]]
+    assert [(c.code, c.event_id, c.digest) for c in conflicts] == [(ID_CONFLICT, events[2].event_id, events[2].digest)]
+    assert (b"\x01" * 32).hex() in conflicts[0].detail
