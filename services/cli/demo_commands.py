@@ -90,7 +90,7 @@ async def run(
         async with _client(gateway_url, http) as client:
             if not await client.healthy():
                 raise unreachable(client.url, ConnectionError("no answer from /healthz"))
-            say(f"Playing the Puno demo season {season.tag} through {client.url} ...")
+            say(f"Playing the Puno demo season {season.tag} through {client.url} (every figure is invented).")
             played = await play_season(client, signed_steps(season.steps, signed), args.timeout, say)
     except GoldtraceError as error:
         sys.stderr.write(f"goldtrace demo: {error.detail} [{error.code}]\n")

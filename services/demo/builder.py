@@ -86,6 +86,7 @@ class Season:
     tag: str
     steps: tuple[Step, ...]
     ring: str
+    ring_made_by: str  # the id of the event that made the ring
     notable_lots: Mapping[str, str] = field(default_factory=dict)  # lot id -> what it is
 
     def events(self) -> list[PlannedEvent]:

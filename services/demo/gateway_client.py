@@ -9,6 +9,7 @@ The client takes any `httpx.AsyncClient`, so tests can hand it one over ASGI or 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -92,12 +93,19 @@ class GatewayClient:
     """Submits events and reads their status over one HTTP client (its base URL is the gateway)."""
 
     def __init__(
-        self, http: httpx.AsyncClient, *, retries: int = 5, poll_interval: float = 0.1, sleep: Sleep = asyncio.sleep
+        self,
+        http: httpx.AsyncClient,
+        *,
+        retries: int = 5,
+        poll_interval: float = 0.1,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.http = http
         self.retries = retries
         self.poll_interval = poll_interval
         self._sleep = sleep
+        self._clock = clock
 
     @property
     def url(self) -> str:
@@ -154,8 +162,7 @@ class GatewayClient:
     ) -> dict[str, EventStatus]:
         """Poll every undecided event until all are accepted or rejected, or `wait_seconds` passed."""
         latest = dict(statuses)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait_seconds
+        deadline = self._clock() + wait_seconds
         interval = self.poll_interval
         limit = asyncio.Semaphore(POLL_CONCURRENCY)
 
@@ -167,9 +174,9 @@ class GatewayClient:
             pending = [event_id for event_id, status in latest.items() if not status.decided]
             if on_progress is not None:
                 on_progress(len(latest) - len(pending), len(latest))
-            if not pending or loop.time() >= deadline:
+            if not pending or self._clock() >= deadline:
                 return latest
-            await self._sleep(min(interval, max(0.0, deadline - loop.time())))
+            await self._sleep(min(interval, max(0.0, deadline - self._clock())))
             interval = min(interval * 1.5, 1.0)
             await asyncio.gather(*(poll(event_id) for event_id in pending))
 

@@ -64,7 +64,12 @@ def build_season(seed: DemoSeed, keys: Mapping[str, PublicKeyEntry]) -> Season:
         *story.late_attempts(),
         *story.jeweller(),
     ]
-    return Season(seed.tag, tuple(steps), story.ring, story.notable)
+    made = next(e.id for step in steps for e in step.events if e.type == "lot.transformed" and _makes(e, story.ring))
+    return Season(seed.tag, tuple(steps), story.ring, made, story.notable)
+
+
+def _makes(event: PlannedEvent, lot: str) -> bool:
+    return any(output["lot"] == lot for output in event.unsigned["data"]["outputs"])
 
 
 def _step(actor: str, what: str, *events: PlannedEvent) -> Step:

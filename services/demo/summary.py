@@ -102,7 +102,7 @@ def summary_lines(
     lines += ["", "Refused attempts (each refused with its reason):"]
     lines += attempt_lines(events, final)
     lines += ["", *finding_lines(events, final, replayed)]
-    lines += ["", *next_lines(season, links, final)]
+    lines += ["", *next_lines(season, links)]
     return lines, ring_ok and not wrong
 
 
@@ -161,13 +161,12 @@ def finding_lines(events: Sequence[PlannedEvent], final: Mapping[str, EventStatu
     return lines
 
 
-def next_lines(season: Season, links: Links, final: Mapping[str, EventStatus]) -> list[str]:
+def next_lines(season: Season, links: Links) -> list[str]:
     """What to try next."""
-    del final
     return [
         "Try next:",
         f"  goldtrace status --json           the gateway ({links.gateway_url}) and query ({links.query_url}) URLs",
-        f"  curl {links.gateway_url}/v1/events/ID   what became of any event above",
+        f"  curl {links.gateway_url}/v1/events/{season.ring_made_by}   the event that made the ring",
         f"  goldtrace verify --lot {season.ring}   once the verification issue lands",
         f"  Sign and submit an event as a participant (ids, key ids and key files: {links.participants_file}):",
         f"    goldtrace sign --key {links.example_key_file} --keyid {links.example_keyid} \\",
