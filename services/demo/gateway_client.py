@@ -170,14 +170,17 @@ class GatewayClient:
             async with limit:
                 latest[event_id] = await self.status(event_id)
 
+        first = True
         while True:
             pending = [event_id for event_id, status in latest.items() if not status.decided]
             if on_progress is not None:
                 on_progress(len(latest) - len(pending), len(latest))
             if not pending or self._clock() >= deadline:
                 return latest
-            await self._sleep(min(interval, max(0.0, deadline - self._clock())))
-            interval = min(interval * 1.5, 1.0)
+            if not first:  # the first look is at once: a step may well be decided by the time it is answered
+                await self._sleep(min(interval, max(0.0, deadline - self._clock())))
+                interval = min(interval * 1.5, 1.0)
+            first = False
             await asyncio.gather(*(poll(event_id) for event_id in pending))
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -95,6 +95,11 @@ def summary_lines(
         + (", as the rules expect." if not wrong else f"; {len(wrong)} not as expected:")
     )
     lines.extend(mismatch.line() for mismatch in wrong)
+    if wrong and wrong[0].planned is events[0] and (wrong[0].got.code or "").startswith("key."):
+        lines.append(
+            "  The gateway does not trust this stack's authority key (keys/authority.pem under $GOLDTRACE_HOME): "
+            "does --gateway point at another stack?"
+        )
     ring_ok = verdict.verified and not any(_upstream_wrong(verdict, wrong))
     lines += ["", *ring_lines(season, verdict, ring_ok)]
     lines += ["", "Other lots to look at:"]
