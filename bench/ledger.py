@@ -20,13 +20,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
+import orjson
 import psutil
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from events.custody import Accepted, decide, evolve, initial_state
 from services.ledger import consumer as ledger_consumer
-from services.ledger.app import open_ledger
+from services.ledger.app import Ledger, open_ledger
 from services.ledger.settings import LedgerSettings
 from services.ledger.store import LedgerStore
 from services.ledger.tree_store import PgTreeStore
@@ -73,8 +74,8 @@ async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
         await producer.stop()
 
 
-async def bench(events: int, batch: int) -> None:
-    """Fill fresh topics, time the ledger catching up, then time proofs."""
+async def bench(events: int, batch: int, rate: int, seconds: float) -> None:
+    """Fill fresh topics, time the ledger catching up, time proofs, then measure latency at a steady rate."""
     stack = StackSettings.from_env()
     url = postgres.database_url(stack)
     name = f"gt_bench_{uuid.uuid4().hex[:10]}"
@@ -89,10 +90,11 @@ async def bench(events: int, batch: int) -> None:
         await kafka.create_topics([NewTopic(t, 1, 1) for t in topics])
         await migrations.apply_migrations(scratch)
         started = time.perf_counter()
-        values = accepted_records(events)
-        print(f"built {events} signed, decided records in {time.perf_counter() - started:.1f} s")
-        await produce(stack.kafka_bootstrap, topics[0], values)
-        await run_ledger(stack, scratch, topics, batch, events)
+        steady = int(rate * seconds)
+        values = accepted_records(events + steady)
+        print(f"built {events + steady} signed, decided records in {time.perf_counter() - started:.1f} s")
+        await produce(stack.kafka_bootstrap, topics[0], values[:events])
+        await run_ledger(stack, scratch, topics, batch, events, (values[events:], rate))
     finally:
         await kafka.delete_topics(topics)
         await kafka.close()
@@ -100,8 +102,10 @@ async def bench(events: int, batch: int) -> None:
         await admin_db.close()
 
 
-async def run_ledger(stack: StackSettings, url: str, topics: list[str], batch: int, events: int) -> None:
-    """Catch up from the beginning, with timings of parsing and of each batch transaction."""
+async def run_ledger(
+    stack: StackSettings, url: str, topics: list[str], batch: int, events: int, steady: tuple[list[bytes], int]
+) -> None:
+    """Catch up from the beginning (timing parsing and each batch), then run live at a steady rate."""
     settings = LedgerSettings(
         kafka_bootstrap=stack.kafka_bootstrap,
         database_url=url,
@@ -117,6 +121,7 @@ async def run_ledger(stack: StackSettings, url: str, topics: list[str], batch: i
     )
     parse_s: list[float] = []
     write_s: list[float] = []
+    committed: dict[str, float] = {}
     real_parse = ledger_consumer.LedgerConsumer._parse
     real_write = LedgerStore.write_batch
 
@@ -130,9 +135,13 @@ async def run_ledger(stack: StackSettings, url: str, topics: list[str], batch: i
     async def timed_write(self, parsed, now):  # type: ignore[no-untyped-def]
         began = time.perf_counter()
         try:
-            return await real_write(self, parsed, now)
+            result = await real_write(self, parsed, now)
         finally:
             write_s.append(time.perf_counter() - began)
+        done = time.perf_counter()
+        for _, record in parsed:
+            committed.setdefault(getattr(record, "event_id", ""), done)
+        return result
 
     ledger_consumer.LedgerConsumer._parse = timed_parse  # type: ignore[method-assign]
     LedgerStore.write_batch = timed_write  # type: ignore[method-assign]
@@ -144,21 +153,59 @@ async def run_ledger(stack: StackSettings, url: str, topics: list[str], batch: i
         cpu = {name: after - cpu_before.get(name, 0.0) for name, after in cpu_seconds().items()}
         head = await ledger.sign_head_now()
         assert head["tree_size"] == events
+        print(
+            f"ledger: {events} accepted records in {elapsed:.2f} s = {events / elapsed:,.0f} records/s (batch {batch})"
+        )
+        print(
+            f"  batches: {len(write_s)}, transaction (in flight while the next batch is parsed) "
+            f"p50 {1000 * statistics.median(write_s):.1f} ms, "
+            f"p99 {1000 * quantile(write_s, 0.99):.1f} ms, max {1000 * max(write_s):.1f} ms"
+        )
+        print(
+            f"  parsing/validating records {sum(parse_s):.2f} s, batch transactions {sum(write_s):.2f} s "
+            f"(the two overlap), wall {elapsed:.2f} s"
+        )
+        print(
+            "  CPU while catching up: "
+            + ", ".join(f"{name} {sec:.2f} s ({1e6 * sec / events:.0f} us/record)" for name, sec in cpu.items())
+        )
         async with ledger.pool.acquire() as db:
             await proofs(PgTreeStore(db), events)
-    print(f"ledger: {events} accepted records in {elapsed:.2f} s = {events / elapsed:,.0f} records/s (batch {batch})")
+        await live(ledger, settings, steady, committed)
+
+
+async def live(
+    ledger: Ledger, settings: LedgerSettings, steady: tuple[list[bytes], int], committed: dict[str, float]
+) -> None:
+    """Send records at a steady rate while the ledger runs; print send-to-commit latency."""
+    values, rate = steady
+    if not values:
+        return
+    ids = [orjson.loads(value)["event"]["id"] for value in values]
+    stop = asyncio.Event()
+    running = asyncio.create_task(ledger.consumer.run(stop))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    sent: dict[str, float] = {}
+    try:
+        began = time.perf_counter()
+        for i, (event_id, value) in enumerate(zip(ids, values, strict=True)):
+            await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
+            sent[event_id] = time.perf_counter()
+            await producer.send(settings.accepted_topic, value)
+        await producer.flush()
+        async with asyncio.timeout(60):
+            while not all(event_id in committed for event_id in ids):  # noqa: ASYNC110 - polls a dict, fine here
+                await asyncio.sleep(0.05)
+    finally:
+        await producer.stop()
+        stop.set()
+        await running
+    latencies = [committed[event_id] - sent[event_id] for event_id in ids]
     print(
-        f"  batches: {len(write_s)}, transaction (in flight while the next batch is parsed) "
-        f"p50 {1000 * statistics.median(write_s):.1f} ms, "
-        f"p99 {1000 * quantile(write_s, 0.99):.1f} ms, max {1000 * max(write_s):.1f} ms"
-    )
-    print(
-        f"  parsing/validating records {sum(parse_s):.2f} s, batch transactions {sum(write_s):.2f} s "
-        f"(the two overlap), wall {elapsed:.2f} s"
-    )
-    print(
-        "  CPU while catching up: "
-        + ", ".join(f"{name} {seconds:.2f} s ({1e6 * seconds / events:.0f} us/record)" for name, seconds in cpu.items())
+        f"live at {rate}/s for {len(ids) / rate:.0f} s: send -> committed "
+        f"p50 {1000 * statistics.median(latencies):.0f} ms, p99 {1000 * quantile(latencies, 0.99):.0f} ms, "
+        f"max {1000 * max(latencies):.0f} ms"
     )
 
 
@@ -203,8 +250,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=30_000)
     parser.add_argument("--batch", type=int, default=2_000)
+    parser.add_argument("--rate", type=int, default=500, help="records/s of the live phase")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the live phase")
     args = parser.parse_args()
-    asyncio.run(bench(args.events, args.batch))
+    asyncio.run(bench(args.events, args.batch, args.rate, args.seconds))
 
 
 if __name__ == "__main__":
