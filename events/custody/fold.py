@@ -13,13 +13,14 @@ Checks run as numbered steps, the first failure wins:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any, Final
 
 from events.codec import SignedEvent
 from events.custody import decide_lots, decide_registry, decide_transform
 from events.custody.checks.roles import check_role
-from events.custody.checks.signature import check_signature
+from events.custody.checks.signature import check_signature, verify_signatures
 from events.custody.decide_registry import Decision
 from events.custody.outcome import (
     Accepted,
@@ -39,6 +40,8 @@ from events.custody.policy import DEFAULT_POLICY, Policy
 from events.custody.refusal import CustodyError
 from events.custody.state import State
 from events.errors import SignatureError
+
+FOLD_BATCH: Final = 256  # events whose signatures `fold` checks in one pass before deciding them
 
 Handler = Callable[[State, Any, str, Policy], Decision]
 """A decision per event type: (state, event, signer's participant id, policy) -> (changes, findings)."""
@@ -61,14 +64,20 @@ HANDLERS: Final[dict[str, Handler]] = {
 }
 
 
-def decide(state: State, signed: SignedEvent, policy: Policy = DEFAULT_POLICY) -> Outcome:
-    """The outcome of one event against the state; never changes the state."""
+def decide(
+    state: State, signed: SignedEvent, policy: Policy = DEFAULT_POLICY, *, verified_key: str | None = None
+) -> Outcome:
+    """The outcome of one event against the state; never changes the state.
+
+    `verified_key`: the public key `verify_signatures` found the signature to hold under (skips the Ed25519
+    check when it is the key of the event's keyid; every other check still runs).
+    """
     event = signed.event
     known = state.seen.get(event.id)
     if known == signed.digest:
         return Duplicate(event.id)
     try:
-        check_signature(state.registry, signed)
+        check_signature(state.registry, signed, verified_key)
     except SignatureError as error:
         return Rejected(error.code, error.detail)
     if known is not None:
@@ -113,11 +122,18 @@ def apply_changes(state: State, changes: Iterable[Change]) -> None:
             registry.certificates[change.certificate.certificate] = change.certificate
 
 
+def fold_outcomes(
+    state: State, events: Iterable[SignedEvent], policy: Policy = DEFAULT_POLICY, batch: int = FOLD_BATCH
+) -> Iterator[tuple[SignedEvent, Outcome]]:
+    """Decide and apply each event in log order, yielding it with its outcome; signatures checked per batch."""
+    stream = iter(events)
+    while chunk := list(islice(stream, batch)):
+        for signed, verified_key in zip(chunk, verify_signatures(state.registry, chunk), strict=True):
+            outcome = decide(state, signed, policy, verified_key=verified_key)
+            evolve(state, outcome)
+            yield signed, outcome
+
+
 def fold(state: State, events: Iterable[SignedEvent], policy: Policy = DEFAULT_POLICY) -> list[Outcome]:
     """Decide and apply each event in log order; return every outcome."""
-    outcomes: list[Outcome] = []
-    for signed in events:
-        outcome = decide(state, signed, policy)
-        evolve(state, outcome)
-        outcomes.append(outcome)
-    return outcomes
+    return [outcome for _, outcome in fold_outcomes(state, events, policy)]

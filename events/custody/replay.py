@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from events.codec import SignedEvent
-from events.custody.fold import decide, evolve
+from events.custody.fold import fold_outcomes
 from events.custody.outcome import Accepted, Duplicate, Finding
 from events.custody.policy import DEFAULT_POLICY, Policy
 from events.custody.registry import TrustAnchor
@@ -72,9 +72,7 @@ def named_lots(event: Event) -> tuple[str, ...]:
 def replay(events: Iterable[SignedEvent], anchor: TrustAnchor, policy: Policy = DEFAULT_POLICY) -> Replay:
     """Fold the events in the given order from the anchor alone, recording every outcome."""
     result = Replay(initial_state(anchor))
-    for position, signed in enumerate(events):
-        outcome = decide(result.state, signed, policy)
-        evolve(result.state, outcome)
+    for signed, outcome in fold_outcomes(result.state, events, policy):
         event = signed.event
         common = (event.id, event.type, event.subject, event.signer, event.keyid, event.time)
         if isinstance(outcome, Accepted):
@@ -86,6 +84,7 @@ def replay(events: Iterable[SignedEvent], anchor: TrustAnchor, policy: Policy = 
             record = EventRecord(*common, signed.digest.hex(), "duplicate")
         else:
             record = EventRecord(*common, signed.digest.hex(), "rejected", outcome.code, outcome.detail)
+        position = len(result.records)
         result.records.append(record)
         for lot in named_lots(event):
             result.by_lot.setdefault(lot, []).append(position)

@@ -7,7 +7,7 @@ import copy
 import orjson
 
 from events.codec import SignedEvent, decode_event
-from events.custody import Duplicate, Rejected, State, decide, evolve
+from events.custody import Duplicate, Rejected, State, decide, evolve, fold, initial_state
 from tests.unit.events.scenario import ECO_ASMO, ECO_MINE, TRADER, Scenario, accept, refusal
 
 
@@ -81,3 +81,48 @@ def test_a_rejected_event_is_not_remembered(scenario: Scenario, state: State) ->
     early = scenario.ship(ECO_ASMO, "lot-1", TRADER, 100_000)
     assert isinstance(decide(state, early), Rejected)
     assert early.id not in state.seen
+
+
+def test_a_batched_fold_decides_exactly_as_event_by_event(scenario: Scenario) -> None:
+    added, new_key = scenario.add_key(ECO_ASMO, f"{ECO_ASMO}:2")
+    extraction = scenario.extract(ECO_ASMO, "lot-1", ECO_MINE, 100_000)
+    old_key = scenario.signers[ECO_ASMO]
+    scenario.signers[ECO_ASMO] = new_key
+    by_new_key = scenario.extract(ECO_ASMO, "lot-2", ECO_MINE, 100_000)  # its key is registered in the same batch
+    revocation = scenario.revoke_key(ECO_ASMO, old_key.keyid, by=new_key)
+    scenario.signers[ECO_ASMO] = old_key
+    after_revocation = scenario.extract(ECO_ASMO, "lot-3", ECO_MINE, 100_000)
+    stream = [
+        *scenario.world(),
+        extraction,
+        tampered(extraction, 1),
+        added,
+        by_new_key,
+        revocation,
+        after_revocation,
+        extraction,
+    ]
+    one_by_one = initial_state(scenario.anchor())
+    expected = [
+        outcome for signed in stream for outcome in [decide(one_by_one, signed)] if not evolve(one_by_one, outcome)
+    ]
+    batched = initial_state(scenario.anchor())
+    assert fold(batched, stream) == expected
+    assert [getattr(o, "code", None) for o in expected[-6:]] == [
+        "signature.invalid",
+        None,
+        None,
+        None,
+        "key.revoked",
+        None,
+    ]
+    assert isinstance(expected[-1], Duplicate)
+    assert batched == one_by_one
+
+
+def test_a_pre_verified_key_that_is_not_the_events_key_is_ignored(scenario: Scenario, state: State) -> None:
+    event = scenario.extract(ECO_ASMO, "lot-1", ECO_MINE, 100_000)
+    other_key = scenario.signer(TRADER).public_key
+    outcome = decide(state, tampered(event, 1), verified_key=other_key)
+    assert isinstance(outcome, Rejected)
+    assert outcome.code == "signature.invalid"
