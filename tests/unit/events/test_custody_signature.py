@@ -7,7 +7,7 @@ import copy
 import orjson
 
 from events.codec import SignedEvent, decode_event
-from events.custody import Duplicate, Rejected, State, decide, evolve, fold, initial_state
+from events.custody import Duplicate, Outcome, Rejected, State, decide, evolve, fold, initial_state
 from tests.unit.events.scenario import ECO_ASMO, ECO_MINE, TRADER, Scenario, accept, refusal
 
 
@@ -103,9 +103,10 @@ def test_a_batched_fold_decides_exactly_as_event_by_event(scenario: Scenario) ->
         extraction,
     ]
     one_by_one = initial_state(scenario.anchor())
-    expected = [
-        outcome for signed in stream for outcome in [decide(one_by_one, signed)] if not evolve(one_by_one, outcome)
-    ]
+    expected: list[Outcome] = []
+    for signed in stream:
+        expected.append(decide(one_by_one, signed))
+        evolve(one_by_one, expected[-1])
     batched = initial_state(scenario.anchor())
     assert fold(batched, stream) == expected
     assert [getattr(o, "code", None) for o in expected[-6:]] == [
