@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from events.codec import SignedEvent
 from events.custody.registry import Key, Registry
 from events.errors import RevokedKeyError, SignatureError, UnknownKeyError, WrongParticipantError
+from events.model.envelope import ParticipantKeyAddedEvent, ParticipantRegisteredEvent
 from events.signing import load_public_key, verify_event
 
 
@@ -48,15 +49,16 @@ def verify_signatures(registry: Registry, batch: Sequence[SignedEvent]) -> list[
     """Ed25519-check a batch before deciding it: per event, the public key its signature holds under, or None.
 
     Key ids are never reused, so a signature that holds under a key id's public key holds at every position of
-    the log; whether the key is registered and unrevoked *at the event's position* is still `decide`'s check.
-    None (key not registered yet, signature bad) leaves the whole check to `decide`, which names the failure.
-    Checking a batch in one pass keeps the Ed25519 code hot in the CPU's caches.
+    the log; whether the key is registered and unrevoked *at the event's position* is still `decide`'s check
+    (it skips only the Ed25519 step, and only when the key the log names is this very public key). Keys the
+    batch itself registers are tried too. None (unknown key, bad signature) leaves the whole check to `decide`,
+    which names the failure. Checking a batch in one pass keeps the Ed25519 code hot in the CPU's caches.
     """
+    declared = keys_declared(batch)
     verified: list[str | None] = []
-    keys = registry.keys
     for signed in batch:
         event = signed.event
-        key = keys.get(event.keyid)
+        key = registry.keys.get(event.keyid) or declared.get(event.keyid)
         public_key = None
         if key is not None and key.participant == event.signer:
             try:
@@ -66,3 +68,16 @@ def verify_signatures(registry: Registry, batch: Sequence[SignedEvent]) -> list[
                 pass
         verified.append(public_key)
     return verified
+
+
+def keys_declared(batch: Sequence[SignedEvent]) -> dict[str, Key]:
+    """Keys that registry events of a batch register (whether or not they will be accepted)."""
+    declared: dict[str, Key] = {}
+    for signed in batch:
+        event = signed.event
+        if isinstance(event, ParticipantRegisteredEvent):
+            for entry in event.data.keys:
+                declared[entry.keyid] = Key(entry.keyid, event.data.participant, entry.public_key)
+        elif isinstance(event, ParticipantKeyAddedEvent):
+            declared[event.data.keyid] = Key(event.data.keyid, event.data.participant, event.data.public_key)
+    return declared

@@ -92,6 +92,9 @@ def test_a_batched_fold_decides_exactly_as_event_by_event(scenario: Scenario) ->
     revocation = scenario.revoke_key(ECO_ASMO, old_key.keyid, by=new_key)
     scenario.signers[ECO_ASMO] = old_key
     after_revocation = scenario.extract(ECO_ASMO, "lot-3", ECO_MINE, 100_000)
+    # A registration the rules refuse still declares a key in the batch: events signed with it stay refused.
+    forged_registration = scenario.register("mallory", ["asmo"], members=(1, 1), by=TRADER)
+    by_mallory = scenario.extract("mallory", "lot-4", ECO_MINE, 100_000)
     stream = [
         *scenario.world(),
         extraction,
@@ -101,6 +104,8 @@ def test_a_batched_fold_decides_exactly_as_event_by_event(scenario: Scenario) ->
         revocation,
         after_revocation,
         extraction,
+        forged_registration,
+        by_mallory,
     ]
     one_by_one = initial_state(scenario.anchor())
     expected: list[Outcome] = []
@@ -109,15 +114,17 @@ def test_a_batched_fold_decides_exactly_as_event_by_event(scenario: Scenario) ->
         evolve(one_by_one, expected[-1])
     batched = initial_state(scenario.anchor())
     assert fold(batched, stream) == expected
-    assert [getattr(o, "code", None) for o in expected[-6:]] == [
+    assert [getattr(o, "code", None) for o in expected[-8:]] == [
         "signature.invalid",
         None,
         None,
         None,
         "key.revoked",
         None,
+        "role.missing",
+        "key.unknown",
     ]
-    assert isinstance(expected[-1], Duplicate)
+    assert isinstance(expected[-3], Duplicate)
     assert batched == one_by_one
 
 
