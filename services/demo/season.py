@@ -21,12 +21,15 @@ Story (days before the season's end; every figure is invented for the demo, with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from events.custody.policy import BASIS_POINTS, DEFAULT_POLICY
 from events.model.types import fine_mass_mg
 from services.demo import cast
 from services.demo.builder import (
+    ACCEPTED,
+    Expected,
     Output,
     PlannedEvent,
     PublicKeyEntry,
@@ -41,8 +44,6 @@ from services.demo.builder import (
 from services.demo.cast import CERTIFICATES, MINES
 from services.demo.ids import DemoSeed
 
-ECO = "fairmined-ecological"
-FAIRMINED = "fairmined"
 BAR_FINENESS = "999.9"
 KILO_MG = 1_000_000
 HUNDRED_G_MG = 100_000
@@ -120,111 +121,57 @@ class _Story:
     # -- days 110-79 ------------------------------------------------------------------------------------------
     def first_sales(self) -> list[Step]:
         """Certified lots extracted, assayed and sold to the first authorized buyer, who receives them."""
-        b, day = self.b, self.b.seed.day
-        eco_cert, fm_cert = self.certificates[cast.CECOMIP], self.certificates[cast.CRUZ_PATA]
-        c1 = b.extract(
-            cast.CECOMIP,
-            self.cecomip_1,
-            cast.CECOMIP_MINE,
-            1_250_000,
-            "880",
-            day(110, 7, 30),
-            certificate=eco_cert,
-            contributions=[(cast.BATEADORAS, 2_400), (cast.COOPERATIVES, 7_600)],
-        )
-        c1_assay = b.assay(cast.CECOMIP, self.cecomip_1, "905", cast.LAB, day(110, 15))
-        c1_sale = b.ship(
-            cast.CECOMIP, self.cecomip_1, cast.TRADER, day(109, 8), premium=b.premium_at_rate(self.cecomip_1, ECO)
-        )
-        p1 = b.extract(
-            cast.CRUZ_PATA,
-            self.cruz_pata_1,
-            cast.CRUZ_PATA_MINE,
-            820_000,
-            "860",
-            day(100, 7),
-            certificate=fm_cert,
-            contributions=[(cast.PALLAQUERAS, 1_800), (cast.CRUZ_PATA_MEMBERS, 8_200)],
-        )
-        p1_assay = b.assay(cast.CRUZ_PATA, self.cruz_pata_1, "872", cast.LAB, day(100, 14))
-        p1_sale = b.ship(
-            cast.CRUZ_PATA,
-            self.cruz_pata_1,
-            cast.TRADER,
-            day(99, 8),
-            premium=b.premium_at_rate(self.cruz_pata_1, FAIRMINED),
-        )
-        o1 = b.extract(
-            cast.ORO_PUNO,
-            self.oro_puno_1,
-            cast.ORO_PUNO_MINE,
-            640_000,
-            "890",
-            day(95, 7),
-            certificate=self.certificates[cast.ORO_PUNO],
-        )
-        o1_sale = b.ship(
-            cast.ORO_PUNO,
-            self.oro_puno_1,
-            cast.TRADER,
-            day(95, 16),
-            premium=b.premium_at_rate(self.oro_puno_1, ECO, share_bp=8_000),
-            expected=flagged("premium.below_rate"),
-        )
-        c2 = b.extract(
-            cast.CECOMIP,
-            self.cecomip_2,
-            cast.CECOMIP_MINE,
-            1_180_000,
-            "875",
-            day(80, 7, 30),
-            certificate=eco_cert,
-            contributions=[(cast.BATEADORAS, 2_600), (cast.COOPERATIVES, 7_400)],
-        )
-        c2_assay = b.assay(cast.CECOMIP, self.cecomip_2, "901", cast.LAB, day(80, 15))
-        c2_sale = b.ship(
-            cast.CECOMIP, self.cecomip_2, cast.TRADER, day(79, 8), premium=b.premium_at_rate(self.cecomip_2, ECO)
-        )
+        bateadoras, pallaqueras = cast.BATEADORAS, cast.PALLAQUERAS
+        c1 = self._first_sale(cast.CECOMIP, self.cecomip_1, 1_250_000, "880", "905", 110,
+                              [(bateadoras, 2_400), (cast.COOPERATIVES, 7_600)])  # fmt: skip
+        p1 = self._first_sale(cast.CRUZ_PATA, self.cruz_pata_1, 820_000, "860", "872", 100,
+                              [(pallaqueras, 1_800), (cast.CRUZ_PATA_MEMBERS, 8_200)])  # fmt: skip
+        o1 = self._first_sale(cast.ORO_PUNO, self.oro_puno_1, 640_000, "890", None, 95, (), premium_share_bp=8_000)
+        c2 = self._first_sale(cast.CECOMIP, self.cecomip_2, 1_180_000, "875", "901", 80,
+                              [(bateadoras, 2_600), (cast.COOPERATIVES, 7_400)])  # fmt: skip
         return [
-            _step(
-                cast.CECOMIP,
-                "extracts a lot with the bateadoras' share, has it assayed, sells it",
-                c1,
-                c1_assay,
-                c1_sale,
-            ),
-            _step(
-                cast.TRADER,
-                "receives CECOMIP's lot",
-                b.receive(cast.TRADER, self.cecomip_1, day(108, 11), mass_mg=1_249_100),
-            ),
-            _step(
-                cast.CRUZ_PATA,
-                "extracts a lot with the pallaqueras' share, has it assayed, sells it",
-                p1,
-                p1_assay,
-                p1_sale,
-            ),
-            _step(cast.TRADER, "receives Cruz Pata's lot", b.receive(cast.TRADER, self.cruz_pata_1, day(98, 11))),
-            _step(cast.ORO_PUNO, "extracts a lot and sells it with a premium below the rate", o1, o1_sale),
-            _step(
-                cast.TRADER,
-                "receives Oro Puno's lot",
-                b.receive(cast.TRADER, self.oro_puno_1, day(94, 11), mass_mg=639_600),
-            ),
-            _step(cast.CECOMIP, "extracts a second lot, has it assayed, sells it", c2, c2_assay, c2_sale),
-            _step(
-                cast.TRADER,
-                "receives CECOMIP's second lot, weighing it light",
-                b.receive(
-                    cast.TRADER,
-                    self.cecomip_2,
-                    day(78, 11),
-                    mass_mg=1_172_500,
-                    expected=flagged("receipt.weight_mismatch"),
-                ),
-            ),
-        ]
+            _step(cast.CECOMIP, "extracts a lot with the bateadoras' share, has it assayed, sells it", *c1),
+            _step(cast.TRADER, "receives CECOMIP's lot", self._bought(self.cecomip_1, 108, 1_249_100)),
+            _step(cast.CRUZ_PATA, "extracts a lot with the pallaqueras' share, has it assayed, sells it", *p1),
+            _step(cast.TRADER, "receives Cruz Pata's lot", self._bought(self.cruz_pata_1, 98)),
+            _step(cast.ORO_PUNO, "extracts a lot and sells it with a premium below the rate", *o1),
+            _step(cast.TRADER, "receives Oro Puno's lot", self._bought(self.oro_puno_1, 93, 639_600)),
+            _step(cast.CECOMIP, "extracts a second lot, has it assayed, sells it", *c2),
+            _step(cast.TRADER, "receives CECOMIP's second lot, weighing it light",
+                  self._bought(self.cecomip_2, 78, 1_172_500, flagged("receipt.weight_mismatch"))),
+        ]  # fmt: skip
+
+    def _bought(self, lot: str, days: int, mass_mg: int | None = None, expected: Expected = ACCEPTED) -> PlannedEvent:
+        """The buyer receives a lot, weighing it (the shipped mass unless given)."""
+        return self.b.receive(cast.TRADER, lot, self.b.seed.day(days, 11), mass_mg=mass_mg, expected=expected)
+
+    def _first_sale(
+        self,
+        asmo: str,
+        lot: str,
+        mass_mg: int,
+        field_fineness: str,
+        assayed_fineness: str | None,
+        days: int,
+        contributions: Sequence[tuple[str, int]],
+        premium_share_bp: int = 10_000,
+    ) -> list[PlannedEvent]:
+        """An ASMO extracts a certified lot at its mine, has it assayed, and sells it to the buyer the next day
+        with the premium at the Fairmined rate (or a share of it: below the policy's tolerance it is a finding)."""
+        b, day = self.b, self.b.seed.day
+        spec = next(spec for spec in CERTIFICATES if spec.holder == asmo)
+        mine = spec.mines[0]
+        events = [
+            b.extract(asmo, lot, mine, mass_mg, field_fineness, day(days, 7, 30),
+                      certificate=b.certificate_id(spec), contributions=contributions),
+        ]  # fmt: skip
+        if assayed_fineness is not None:
+            events.append(b.assay(asmo, lot, assayed_fineness, cast.LAB, day(days, 15)))
+        premium = b.premium_at_rate(lot, spec.standard, premium_share_bp)
+        enough_bp = BASIS_POINTS - DEFAULT_POLICY.premium_shortfall_tolerance_bp
+        expected = ACCEPTED if premium_share_bp >= enough_bp else flagged("premium.below_rate")
+        events.append(b.ship(asmo, lot, cast.TRADER, day(days - 1, 8), premium=premium, expected=expected))
+        return events
 
     # -- days 60-55 -------------------------------------------------------------------------------------------
     def uncertified_gold(self) -> list[Step]:
