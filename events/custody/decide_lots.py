@@ -8,11 +8,10 @@ from events.custody.checks import custody, gold
 from events.custody.checks.registry import require_certificate, require_mine
 from events.custody.clock import days_in_month, instant_ns, month_of
 from events.custody.composition import contributor_weights, extraction_parts
-from events.custody.decide_registry import Decision
 from events.custody.lots import Lot, LotClass, Shipment
-from events.custody.outcome import Change, Finding, PutLot, PutTally
+from events.custody.outcome import Decision, Finding, PutLot, PutTally
 from events.custody.policy import Policy
-from events.custody.registry import Participant, Registry
+from events.custody.registry import Mine, Participant, Registry
 from events.custody.state import State, tally_key
 from events.model.custody import LotExtracted
 from events.model.envelope import (
@@ -55,7 +54,7 @@ def lot_extracted(state: State, event: LotExtractedEvent, signer: str, policy: P
         first_sale_pending=True,
         created_by=event.id,
     )
-    tallies, flagged = monthly_tallies(state, event.id, event.time, asmo, mine.mine, fine_mg, policy)
+    tallies, flagged = monthly_tallies(state, event.id, event.time, asmo, mine, fine_mg, policy)
     return [PutLot(lot), *tallies], flagged
 
 
@@ -74,15 +73,15 @@ def extraction_class(registry: Registry, data: LotExtracted, asmo: str, time: st
 
 
 def monthly_tallies(
-    state: State, event_id: str, time: str, asmo: Participant, mine: str, fine_mg: int, policy: Policy
-) -> tuple[list[Change], list[Finding]]:
+    state: State, event_id: str, time: str, asmo: Participant, mine: Mine, fine_mg: int, policy: Policy
+) -> Decision:
     """Add the lot's fine gold to its mine's and its ASMO's tallies of the month; flag capacity and productivity."""
     month = month_of(time)
     flagged: list[Finding] = []
-    mine_key = tally_key("mine", mine, month)
+    mine_key = tally_key("mine", mine.mine, month)
     mine_before = state.tallies.get(mine_key, 0)
-    capacity = state.registry.mines[mine].capacity_mg_per_month
-    over = findings.mine_capacity(event_id, mine, month, mine_before, mine_before + fine_mg, capacity)
+    capacity = mine.capacity_mg_per_month
+    over = findings.mine_capacity(event_id, mine.mine, month, mine_before, mine_before + fine_mg, capacity)
     if over is not None:
         flagged.append(over)
     asmo_key = tally_key("asmo", asmo.participant, month)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from events.custody.checks import registry as rules
 from events.custody.clock import instant_ns
-from events.custody.outcome import Change, Finding, PutCertificate, PutKey, PutMine, PutParticipant
+from events.custody.outcome import Change, Decision, PutCertificate, PutKey, PutMine, PutParticipant
 from events.custody.policy import Policy
 from events.custody.registry import Certificate, CertificateStatus, GroupCounts, Key, Mine, Participant
 from events.custody.state import State
@@ -18,8 +18,6 @@ from events.model.envelope import (
     ParticipantKeyRevokedEvent,
     ParticipantRegisteredEvent,
 )
-
-Decision = tuple[list[Change], list[Finding]]
 
 
 def participant_registered(state: State, event: ParticipantRegisteredEvent, signer: str, policy: Policy) -> Decision:

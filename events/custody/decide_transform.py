@@ -5,9 +5,8 @@ from __future__ import annotations
 from events.custody import findings
 from events.custody.checks import custody, gold
 from events.custody.composition import apportion, merge
-from events.custody.decide_registry import Decision
 from events.custody.lots import Lot, LotClass
-from events.custody.outcome import Change, Finding, PutLot
+from events.custody.outcome import Change, Decision, Finding, PutLot
 from events.custody.policy import Policy
 from events.custody.state import State
 from events.model.envelope import LotTransformedEvent

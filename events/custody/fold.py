@@ -21,10 +21,10 @@ from events.codec import SignedEvent
 from events.custody import decide_lots, decide_registry, decide_transform
 from events.custody.checks.roles import check_role
 from events.custody.checks.signature import check_signature, verify_signatures
-from events.custody.decide_registry import Decision
 from events.custody.outcome import (
     Accepted,
     Change,
+    Decision,
     DueReport,
     Duplicate,
     Outcome,

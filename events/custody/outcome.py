@@ -78,6 +78,8 @@ class PutTally:
 
 
 Change = PutParticipant | PutKey | PutMine | PutCertificate | PutLot | PutTally
+Decision = tuple[list[Change], list[Finding]]
+"""What a rule of an event type decides when it accepts: the state changes and the findings."""
 
 
 @dataclass(frozen=True, slots=True)
