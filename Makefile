@@ -43,11 +43,7 @@ status: $(STAMP)
 
 demo: $(STAMP)
 	$(GT) up
-	@echo
-	@echo "The stack is up: Kafka and PostgreSQL run in the background (goldtrace status shows where)."
-	@echo "The Puno demo supply chain arrives with the event pipeline (gateway, custody processor, ledger)."
-	@echo "Meanwhile try: $(GT) keys new --out /tmp/demo.pem   and   make test"
-	@echo "Stop everything with: make down"
+	$(GT) demo
 
 test: $(STAMP)
 	@export $(TEST_ENV); \

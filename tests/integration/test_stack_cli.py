@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -47,13 +48,15 @@ def _free_pair() -> int:
 
 
 @pytest.fixture
-def private_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+def private_env(stack_settings: StackSettings, unique_name: str) -> Iterator[dict[str, str]]:
     """Environment of a stack of its own (folder and ports), torn down whatever happens."""
     kafka_port, controller_port, pg_port, gateway_port, query_port, ledger_port = _free_ports(6)
     custody_port = _free_pair()
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BOOTSTRAP", "DATABASE_URL"}}
     env.update(
-        GOLDTRACE_HOME=str(tmp_path / "stack"),
+        # Under the test stack's home, not pytest's temp folder: pytest keeps that 0700 (and re-tightens it when
+        # another run starts), which the database server's own user could not traverse.
+        GOLDTRACE_HOME=str(stack_settings.home / "private-stacks" / unique_name),
         GOLDTRACE_KAFKA_PORT=str(kafka_port),
         GOLDTRACE_KAFKA_CONTROLLER_PORT=str(controller_port),
         GOLDTRACE_POSTGRES_PORT=str(pg_port),
@@ -64,6 +67,7 @@ def private_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     )
     yield env
     subprocess.run([*GOLDTRACE, "down"], env=env, capture_output=True, check=False, timeout=120)
+    shutil.rmtree(env["GOLDTRACE_HOME"], ignore_errors=True)
 
 
 def _goldtrace(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
