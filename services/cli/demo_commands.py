@@ -21,6 +21,7 @@ import httpx
 
 from events.custody.registry import TrustAnchor
 from events.errors import GoldtraceError
+from services.cli.submit_commands import seconds_argument
 from services.common.platform_keys import AUTHORITY_ID
 from services.demo import cast
 from services.demo.example import next_extraction
@@ -48,7 +49,7 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--gateway", metavar="URL", help="the gateway (default: this stack's, see `goldtrace status`)")
     demo.add_argument(
         "--timeout",
-        type=float,
+        type=seconds_argument,
         default=DEFAULT_STEP_WAIT_S,
         metavar="S",
         help=f"seconds to wait for each step to be decided (default {DEFAULT_STEP_WAIT_S:.0f})",

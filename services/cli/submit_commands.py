@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
     submit.add_argument("--wait", action="store_true", help="wait until each event is accepted or rejected")
     submit.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds_argument,
         metavar="S",
         help=f"with --wait: stop waiting after S seconds (default {DEFAULT_WAIT_S:.0f}); undecided events stay queued",
     )
@@ -70,7 +70,8 @@ class UsageError(GoldtraceError):
     """The command line or an input file cannot be used."""
 
 
-def _seconds(text: str) -> float:
+def seconds_argument(text: str) -> float:
+    """An argparse type: a number of seconds, more than 0 and at most a day."""
     try:
         value = float(text)
     except ValueError:
