@@ -9,7 +9,7 @@ from services.gateway.app import create_app
 def main() -> None:
     """Read settings and serve."""
     settings = PipelineSettings.from_env()
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.stack.gateway_port, log_level="info")
+    uvicorn.run(create_app(settings), host=settings.stack.http_host, port=settings.stack.gateway_port, log_level="info")
 
 
 main()

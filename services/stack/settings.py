@@ -31,6 +31,7 @@ class StackSettings:
     query_port: int
     ledger_port: int
     custody_port: int
+    http_host: str
     external_kafka: str | None
     external_database_url: str | None
 
@@ -49,6 +50,7 @@ class StackSettings:
             query_port=_port(env, "GOLDTRACE_QUERY_PORT", 18082),
             ledger_port=_port(env, "GOLDTRACE_LEDGER_PORT", 18083),
             custody_port=_port(env, "GOLDTRACE_CUSTODY_PORT", 18084),
+            http_host=env.get("GOLDTRACE_HTTP_HOST", "127.0.0.1"),
             external_kafka=env.get("KAFKA_BOOTSTRAP") or None,
             external_database_url=env.get("DATABASE_URL") or None,
         )

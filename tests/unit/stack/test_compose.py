@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from services.stack import kafka
+from services.stack import apps, kafka
 from services.stack.settings import REPO_ROOT, StackSettings
 
 
@@ -33,6 +34,18 @@ def test_compose_ports_match_the_local_runner_defaults() -> None:
     assert (
         f"PLAINTEXT://127.0.0.1:{defaults.kafka_port}" in services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
     )
+
+
+def test_compose_runs_the_same_services_as_the_local_runner() -> None:
+    services = _compose()["services"]
+    for app in apps.APPS:
+        command = services[app.name]["command"]
+        assert command[:3] == ["python", "-m", app.module]
+        assert tuple(command[3:]) == app.args
+        assert importlib.util.find_spec(app.module) is not None
+    defaults = StackSettings.from_env({})
+    assert _host_ports(services["gateway"]) == {defaults.gateway_port}
+    assert _host_ports(services["query"]) == {defaults.query_port}
 
 
 def test_compose_kafka_is_kraft_with_auto_creation_off() -> None:
