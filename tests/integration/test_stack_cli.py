@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ import pytest
 
 from services.stack import kafka
 from services.stack.errors import StackError
+from services.stack.kafka import metadata_answers
 from services.stack.settings import StackSettings
 
 pytestmark = pytest.mark.integration
@@ -168,3 +170,21 @@ def test_a_maven_failure_shows_mavens_error_line(tmp_path: Path) -> None:
     assert failed.value.code == "stack.maven_failed"
     assert "[ERROR]" in failed.value.detail
     assert "0.0.0-nope" in failed.value.detail
+
+
+def test_existing_servers_are_used_and_left_running(
+    private_env: dict[str, str], kafka_bootstrap: str, scratch_database: str
+) -> None:
+    env = {**private_env, "KAFKA_BOOTSTRAP": kafka_bootstrap, "DATABASE_URL": scratch_database}
+    up = _goldtrace(env, "up", "--infra-only")
+    assert up.returncode == 0, up.stderr
+    assert f"Kafka: using the broker at {kafka_bootstrap}" in up.stdout
+    assert "PostgreSQL: using the server at DATABASE_URL" in up.stdout
+    assert "Migrations: applied 0001_event_log" in up.stdout
+    report = json.loads(_goldtrace(env, "status", "--json").stdout)
+    assert (report["kafka"], report["postgres"]) == ("external", "external")
+    assert report["database_url"] == scratch_database
+    down = _goldtrace(env, "down")
+    assert "Kafka: external (KAFKA_BOOTSTRAP), left running." in down.stdout
+    assert "PostgreSQL: external (DATABASE_URL), left running." in down.stdout
+    assert asyncio.run(metadata_answers(kafka_bootstrap)), "the broker still runs"
