@@ -4,6 +4,7 @@ import argparse
 
 from faust import Worker
 
+from services.common.profiling import profiled
 from services.common.settings import PipelineSettings
 from services.custody.app import create_app
 
@@ -17,4 +18,4 @@ def main() -> None:
     Worker(app, loglevel="info").execute_from_commandline()
 
 
-main()
+profiled("custody", main)

@@ -2,6 +2,7 @@
 
 import uvicorn
 
+from services.common.profiling import profiled
 from services.common.settings import PipelineSettings
 from services.gateway.app import create_app
 
@@ -12,4 +13,4 @@ def main() -> None:
     uvicorn.run(create_app(settings), host=settings.stack.http_host, port=settings.stack.gateway_port, log_level="info")
 
 
-main()
+profiled("gateway", main)

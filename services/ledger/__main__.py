@@ -10,6 +10,7 @@ import sys
 import asyncpg
 
 from events.errors import GoldtraceError
+from services.common.profiling import profiled
 from services.ledger.app import run
 from services.ledger.settings import LedgerSettings
 
@@ -42,4 +43,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(profiled("ledger", main))
