@@ -62,7 +62,9 @@ lint: $(STAMP)
 	$(BIN)/mypy events services tests bench
 
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(GT) up --infra-only
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@echo "Kafka and PostgreSQL keep running for the next run; stop them with: make down"
 
 clean: down
 	rm -rf .goldtrace $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -14,6 +14,7 @@ from services.stack.settings import StackSettings
 
 OUR_DATABASE = "postgres: our database's backends"
 OTHER_POSTGRES = "postgres: background + other databases"
+OTHERS = "everything else on the machine"
 Key = tuple[str, int, float]  # (group, pid, create time): a recycled pid is another process
 
 
@@ -75,7 +76,5 @@ def used(before: Snapshot, after: Snapshot) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
     for key, seconds in after.processes.items():
         totals[key[0]] += max(seconds - before.processes.get(key, 0.0), 0.0)
-    totals["everything else on the machine"] = max(
-        after.machine_busy_s - before.machine_busy_s - sum(totals.values()), 0.0
-    )
+    totals[OTHERS] = max(after.machine_busy_s - before.machine_busy_s - sum(totals.values()), 0.0)
     return dict(totals)

@@ -1,6 +1,6 @@
 """Reading the services' cProfile dumps: busy time by package, the top functions by own and cumulative time.
 
-Times are each thread's CPU time (services/common/profiling.py; with GOLDTRACE_PROFILE_CLOCK=wall, wall-clock time).
+Times are per thread, wall clock or CPU time as the profile was taken (services/common/profiling.py).
 Whatever is left in the event loop's poll, in sleeps and on locks is counted as idle; percentages are of the rest
 (the process's busy time), so they say where the work goes.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import psutil
+from _cpu import OTHERS
 from _load import percentile
 
 TARGET_EVENTS_PER_S = 2_000
@@ -30,6 +31,8 @@ class Figures:
     latency: list[float] = field(default_factory=list)
     latency_expected: int = 0
     round_trips: list[float] = field(default_factory=list)
+    latency_cpu: dict[str, float] = field(default_factory=dict)
+    latency_window_s: float = 0.0
     ledger_batches: tuple[float, float] = (0.0, 0.0)
     outcomes: dict[str, int] = field(default_factory=dict)
     decided: dict[str, int] = field(default_factory=dict)
@@ -96,6 +99,13 @@ def latency_lines(f: Figures) -> list[str]:
         + (f"; {missing:,} had no accepted row in time (counted as infinitely late)" if missing else ""),
         f"    POST round trip p50 {percentile(f.round_trips, 0.5):.3f} s, p99 {percentile(f.round_trips, 0.99):.3f} s",
     ]
+    if f.latency_cpu:
+        others = f.latency_cpu.get(OTHERS, 0.0)
+        ours = sum(f.latency_cpu.values()) - others
+        lines.append(
+            f"    CPU during (b): the pipeline (services, Kafka, PostgreSQL) {ours / f.latency_window_s:.2f} cores, "
+            f"everything else on the machine {others / f.latency_window_s:.2f} cores"
+        )
     spent, count = f.ledger_batches
     if count:
         lines.append(

@@ -27,7 +27,7 @@ import psutil
 from aiokafka.admin import AIOKafkaAdminClient
 
 from events.custody.registry import TrustAnchor
-from services.common.profiling import PROFILE_DIR_VARIABLE
+from services.common.profiling import PROFILE_CLOCK_VARIABLE, PROFILE_DIR_VARIABLE
 from services.common.settings import PipelineSettings
 from services.sandbox.pipeline import private_pipeline
 from services.sandbox.processes import LEDGER, Workers, free_port, pipeline_env
@@ -138,12 +138,16 @@ def working_folder(folder: Path) -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def open_rig(stack: StackSettings, admin_url: str, anchor: TrustAnchor, profile: bool) -> AsyncIterator[Rig]:
-    """A private pipeline with its processes running; everything torn down on exit (topics deleted too)."""
+async def open_rig(
+    stack: StackSettings, admin_url: str, anchor: TrustAnchor, profile: str | None, keep: bool = False
+) -> AsyncIterator[Rig]:
+    """A private pipeline with its processes running (under cProfile with that clock if `profile` names one);
+    everything torn down on exit (topics deleted too; the folder of logs and profiles stays if `keep`)."""
     name = f"gt_pipebench_{uuid.uuid4().hex[:10]}"
     prefix = name.replace("_", "-")
     folder = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
-    print(f"private pipeline: database {name}, topics {prefix}.*, logs in {folder} (all removed at the end)")
+    kept = "the logs stay" if keep else "all removed at the end"
+    print(f"private pipeline: database {name}, topics {prefix}.*, logs in {folder} ({kept})")
     admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -154,8 +158,9 @@ async def open_rig(stack: StackSettings, admin_url: str, anchor: TrustAnchor, pr
         url = admin_url.rsplit("/", 1)[0] + "/" + name
         pipeline = await private_pipeline(stack, stack.kafka_bootstrap, url, prefix, anchor)
         env = pipeline_env(pipeline, folder)
-        if profile:
+        if profile is not None:
             env[PROFILE_DIR_VARIABLE] = str(folder / "profiles")
+            env[PROFILE_CLOCK_VARIABLE] = profile
         rig = Rig(stack, folder, name, pipeline, Workers(env, folder))
         with working_folder(folder):
             await asyncio.to_thread(rig.workers.start_ledger)
@@ -168,7 +173,8 @@ async def open_rig(stack: StackSettings, admin_url: str, anchor: TrustAnchor, pr
             await asyncio.to_thread(rig.stop)
         await drop_database(admin_url, name)
         await delete_topics(stack.kafka_bootstrap, prefix)
-        shutil.rmtree(folder, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 async def drop_database(admin_url: str, name: str, patience_s: float = 30.0) -> None:

@@ -121,9 +121,12 @@ async def latency(
     f.rate, f.seconds, f.pace_batch = args.rate, args.seconds, args.pace_batch
     f.latency_expected = sum(len(b) for b in plan["latency"])
     batches_before = ledger_batches(rig)
+    meter = CpuMeter(rig.stack, rig.database, rig.services)
+    cpu_before, began = meter.snapshot(), time.perf_counter()
     sent = await paced(http, plan["latency"], args.pace_batch / args.rate)
     f.round_trips = sorted(sent.answered_s)
     await wait_for_rows(db, expected, args.latency_timeout)
+    f.latency_cpu, f.latency_window_s = used(cpu_before, meter.snapshot()), time.perf_counter() - began
     f.latency = await latencies(db, sent.due)
     after = ledger_batches(rig)
     f.ledger_batches = (after[0] - batches_before[0], after[1] - batches_before[1])
@@ -163,10 +166,10 @@ def plan_season(args: argparse.Namespace) -> tuple[Season, Plan]:
     return season, plan
 
 
-def print_profiles(rig: Rig, top: int) -> None:
+def print_profiles(rig: Rig, top: int, clock: str) -> None:
     """Where each service's time went (the processes have stopped and dumped their profiles)."""
     profiles = sorted(rig.profiles.glob("*.prof"))
-    print("\nwhere the time goes (cProfile; a profiled run is slower than an unprofiled one):")
+    print(f"\nwhere the time goes (cProfile, {clock} clock; a profiled run is slower than an unprofiled one):")
     for service in ("gateway", "custody", "ledger"):
         title = "custody (both workers)" if service == "custody" else service
         print("\n".join(report(title, load(p for p in profiles if p.name.startswith(f"{service}-")), top)))
@@ -180,7 +183,7 @@ async def run(args: argparse.Namespace, stack: StackSettings, admin_url: str) ->
     signed = sum(len(b) for batches in plan.values() for b in batches)
     print(f"signed {signed:,} events in {time.perf_counter() - began:.1f} s (not measured)")
     figures = Figures()
-    async with open_rig(stack, admin_url, season.anchor(), args.profile) as rig:
+    async with open_rig(stack, admin_url, season.anchor(), args.profile, args.keep) as rig:
         print(f"gateway, 2 custody workers and the ledger are up ({time.perf_counter() - began:.0f} s so far)")
         try:
             async with asyncio.timeout(args.budget):
@@ -191,8 +194,8 @@ async def run(args: argparse.Namespace, stack: StackSettings, admin_url: str) ->
             figures.stopped_early = f"{type(error).__name__}: {error}"
         figures.rss = {name: rss_mb(pid) for name, pid in rig.services().items() if psutil.pid_exists(pid)}
         await asyncio.to_thread(rig.stop)
-        if args.profile:
-            print_profiles(rig, args.top)
+        if args.profile is not None:
+            print_profiles(rig, args.top, args.profile)
     print()
     print("\n".join([*throughput_lines(figures), *latency_lines(figures), "", *summary_lines(figures)]))
     print(
@@ -217,8 +220,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drain-timeout", type=float, default=150.0, help="seconds (a) may take after submitting")
     parser.add_argument("--latency-timeout", type=float, default=30.0, help="seconds (b) may take after submitting")
     parser.add_argument("--budget", type=float, default=230.0, help="seconds for all the measurements")
-    parser.add_argument("--profile", action="store_true", help="run the services under cProfile, print the top")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="wall",
+        choices=["wall", "cpu"],
+        help="run the services under cProfile (clock: wall, the default, or cpu) and print where the time goes",
+    )
     parser.add_argument("--top", type=int, default=12, help="functions per list with --profile")
+    parser.add_argument("--keep", action="store_true", help="keep the folder of logs and profiles")
     args = parser.parse_args(argv)
     stack = StackSettings.from_env()
     try:

@@ -5,9 +5,10 @@ thread); at a clean shutdown (return, SystemExit, SIGTERM handled by the service
 the one file, which `pstats` or `bench/pipeline.py --profile` reads. A `kill -9` leaves no file. Unset, the hook
 only calls `main` and changes nothing.
 
-The clock is each thread's CPU time (GOLDTRACE_PROFILE_CLOCK=cpu, the default), so time spent waiting -- for the
-event loop, for a CPU on a busy machine, for the GIL -- is not charged to whatever function happened to be running;
-GOLDTRACE_PROFILE_CLOCK=wall uses cProfile's usual wall clock (lower overhead, waiting included).
+The clock is cProfile's usual wall clock (GOLDTRACE_PROFILE_CLOCK=wall, the default: low overhead, but on a busy
+machine the wait for a CPU, or for the GIL, is charged to whatever function was running, mostly system calls that
+wake another process). GOLDTRACE_PROFILE_CLOCK=cpu times each thread's CPU instead (no waits; a system call per
+timing, so the process runs several times slower and call-heavy functions look heavier).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def profiled(service: str, main: Callable[[], T], env: Mapping[str, str] | None 
     folder = env.get(PROFILE_DIR_VARIABLE)
     if not folder:
         return main()
-    clock = env.get(PROFILE_CLOCK_VARIABLE, "cpu")
+    clock = env.get(PROFILE_CLOCK_VARIABLE, "wall")
     if clock not in {"cpu", "wall"}:
         raise ValueError(f"{PROFILE_CLOCK_VARIABLE}={clock!r}: use cpu or wall")
     # A SIGTERM that reaches the default handler (uvicorn re-raises the one it caught once it has shut down)
