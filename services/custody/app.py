@@ -31,6 +31,7 @@ def create_app(settings: PipelineSettings, worker: int = 0) -> faust.App:
         f"{prefix}-custody",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
+        datadir=str(settings.stack.home / "faust" / f"{prefix}-custody-{worker}"),
         autodiscover=False,
         topic_disable_leader=True,
         web_enabled=True,
