@@ -27,11 +27,13 @@ def batches(stream: StreamT[bytes]) -> Any:
 def create_app(settings: PipelineSettings, worker: int = 0) -> faust.App:
     """A custody worker; several (any `worker` number) share the inbound partitions through the consumer group."""
     prefix = settings.topics.registry.removesuffix(".registry")
+    datadir = settings.stack.home / "faust" / f"{prefix}-custody-{worker}"
+    datadir.mkdir(parents=True, exist_ok=True)  # faust makes only the last level
     app = faust.App(
         f"{prefix}-custody",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
-        datadir=str(settings.stack.home / "faust" / f"{prefix}-custody-{worker}"),
+        datadir=str(datadir),
         autodiscover=False,
         topic_disable_leader=True,
         web_enabled=True,

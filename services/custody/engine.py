@@ -19,7 +19,7 @@ from events.custody.policy import DEFAULT_POLICY, Policy
 from events.custody.registry import TrustAnchor
 from events.custody.state import State, initial_state
 from events.errors import DecodeError
-from events.model.envelope import LotExtractedEvent, LotShippedEvent, LotTransformedEvent
+from events.model.envelope import LotExtractedEvent, LotReceivedEvent, LotShippedEvent, LotTransformedEvent
 from events.model.types import parse_utc
 from services.common.records import utc_now
 
@@ -27,6 +27,7 @@ RegistrySource = Callable[[int, int], Iterable[tuple[int, SignedEvent]]]
 """Registry events with offsets in [lo, hi), in order."""
 
 Topic = Literal["accepted", "rejected", "inbound"]
+ShipmentMark = Literal["handed_over", "refused"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +48,27 @@ class Dirty:
     seen: set[str] = field(default_factory=set)
     parked: set[str] = field(default_factory=set)
     claims: dict[str, str] = field(default_factory=dict)  # lot id -> event id that created it
+    marks: set[str] = field(default_factory=set)  # shipments newly marked handed over or refused
 
     def clear(self) -> None:
         """Forget everything (after a persist)."""
+        self.marks.clear()
         self.lots.clear()
         self.tallies.clear()
         self.seen.clear()
         self.parked.clear()
         self.claims.clear()
+
+
+def referenced_shipments(record: dict[str, Any]) -> set[str]:
+    """Shipment ids whose marks a record needs: hand-offs and refusals, and receipts."""
+    if record.get("kind") in {"handoff", "handoff_refused"}:
+        return {record["shipment"]}
+    event = record.get("event", {})
+    data = event.get("data", {}) if isinstance(event, dict) else {}
+    if event.get("type") == "lot.received" and isinstance(data, dict) and isinstance(data.get("shipment"), str):
+        return {data["shipment"]}
+    return set()
 
 
 def referenced_lots(record: dict[str, Any]) -> set[str]:
@@ -98,6 +112,7 @@ class PartitionEngine:
         self.state = State(registry=self._registry_fold.registry)
         self.parked: dict[str, list[dict[str, Any]]] = {}
         self.claims: dict[str, str] = {}  # loaded global claims: lot id -> event id that created it
+        self.shipment_marks: dict[str, ShipmentMark] = {}  # loaded: shipments handed over here, or refused
         self.dirty = Dirty()
 
     # -- positions ------------------------------------------------------------------------------------------
@@ -118,6 +133,10 @@ class PartitionEngine:
         """Decide one inbound record; return what to emit."""
         if record.get("kind") == "handoff":
             return self._handoff(record)
+        if record.get("kind") == "handoff_refused":
+            return self._handoff_refused(record)
+        if record.get("kind") == "receipt_notice":
+            return self._receipt_noticed(record)
         self.advance_registry(self.required_position(record))
         emits = self._event(record)
         emits.extend(self._expire_parked(record))
@@ -128,14 +147,14 @@ class PartitionEngine:
             signed = decode_object(record["event"])
         except DecodeError as error:
             return [_rejected(record["event"].get("id", "?"), record["event"], error.code, error.detail)]
-        waiting_on = self._must_park(signed)
+        waiting_on = self._must_park(signed, record)
         if waiting_on is not None:
             self.parked.setdefault(waiting_on, []).append(record)
             self.dirty.parked.add(waiting_on)
             return []
-        return self._decide(signed)
+        return self._decide(signed, record)
 
-    def _decide(self, signed: SignedEvent) -> list[Emit]:
+    def _decide(self, signed: SignedEvent, record: dict[str, Any]) -> list[Emit]:
         taken = [lot for lot in created_lots(signed) if self.claims.get(lot, signed.id) != signed.id]
         if taken:
             outcome: Outcome = Rejected(
@@ -143,14 +162,38 @@ class PartitionEngine:
             )
         else:
             outcome = decide(self.state, signed, self.policy)
+            if isinstance(outcome, Rejected):
+                outcome = self._as_seen_from_here(signed, outcome, record)
+        sender = _sender_before(self.state.lots.get(signed.event.subject))
         evolve(self.state, outcome)
-        return self._outputs(signed, outcome)
+        return self._outputs(signed, outcome, sender)
 
-    def _outputs(self, signed: SignedEvent, outcome: Outcome) -> list[Emit]:
+    def _as_seen_from_here(self, signed: SignedEvent, outcome: Rejected, record: dict[str, Any]) -> Rejected:
+        """Say why from what this partition knows, where the kernel's view of a lot held elsewhere would mislead.
+
+        The outcome never changes: only its reason, for lots that live in (or left for) another partition.
+        """
+        signer, event = signed.event.signer, signed.event
+        stamp = record.get("shipment")
+        if isinstance(event, LotReceivedEvent) and isinstance(stamp, dict) and stamp.get("to") != signer:
+            return Rejected(
+                "receipt.not_receiver",
+                f"Shipment {event.data.shipment!r} is addressed to {stamp.get('to')!r}, not to {signer!r}; "
+                "only the named receiver can receive it.",
+            )
+        for lot_id in sorted(_lots_acted_on(signed)):
+            if lot_id not in self.state.lots and outcome.code == "lot.unknown" and lot_id in self.claims:
+                return Rejected(
+                    "custody.not_custodian",
+                    f"Lot {lot_id!r} exists but is not held by {signer!r}; only its custodian can act on it.",
+                )
+        return outcome
+
+    def _outputs(self, signed: SignedEvent, outcome: Outcome, sender: str | None = None) -> list[Emit]:
         if isinstance(outcome, Duplicate):
             return []
         if isinstance(outcome, Rejected):
-            return [_rejected(signed.id, signed.raw, outcome.code, outcome.detail)]
+            return [_rejected(signed.id, signed.raw, outcome.code, outcome.detail), *self._refusal_notice(signed)]
         assert isinstance(outcome, Accepted)
         self.dirty.seen.add(signed.id)
         for lot in created_lots(signed):
@@ -179,7 +222,19 @@ class PartitionEngine:
             )
         ]
         emits.extend(self._handoffs(signed, lots))
+        emits.extend(self._receipt_notice(signed, lots, sender))
         return emits
+
+    def _receipt_notice(self, signed: SignedEvent, lots: Sequence[Lot], sender: str | None) -> list[Emit]:
+        """Tell the sender's partition that the lot arrived, so the copy it kept stops saying "in transit"."""
+        event = signed.event
+        if not isinstance(event, LotReceivedEvent):
+            return []
+        lot = next(lot for lot in lots if lot.lot == event.data.lot)
+        if sender is None or self._partition_of(sender) == self.partition:
+            return []
+        record = {"kind": "receipt_notice", "lot": lot.lot, "shipment": event.data.shipment, "state": lot.to_json()}
+        return [Emit("inbound", sender, record)]
 
     def _handoffs(self, signed: SignedEvent, lots: Sequence[Lot]) -> list[Emit]:
         if not isinstance(signed.event, LotShippedEvent):
@@ -199,31 +254,90 @@ class PartitionEngine:
         }
         return [Emit("inbound", receiver, record)]
 
+    def _refusal_notice(self, signed: SignedEvent) -> list[Emit]:
+        """Tell the receiver's partition that a refused shipment's hand-off will never come."""
+        event = signed.event
+        if not isinstance(event, LotShippedEvent) or self._partition_of(event.data.to) == self.partition:
+            return []
+        record = {
+            "kind": "handoff_refused",
+            "lot": event.data.lot,
+            "shipment": event.data.shipment,
+            "to": event.data.to,
+            "event_id": signed.id,
+        }
+        return [Emit("inbound", event.data.to, record)]
+
     # -- hand-offs and parking ------------------------------------------------------------------------------
-    def _must_park(self, signed: SignedEvent) -> str | None:
+    def _must_park(self, signed: SignedEvent, record: dict[str, Any]) -> str | None:
         """The lot this event must wait for, if a hand-off for it may still come."""
         for lot in sorted(_lots_acted_on(signed)):
             if lot in self.parked:
                 return lot
-        if signed.event.type == "lot.received" and not self._holds_current(signed.event.subject):
-            return signed.event.subject
+        event = signed.event
+        if isinstance(event, LotReceivedEvent) and not self._holds_current(event.data.lot):
+            return event.data.lot if self._handoff_may_come(event, record) else None
         return None
 
+    def _handoff_may_come(self, event: LotReceivedEvent, record: dict[str, Any]) -> bool:
+        """A hand-off only comes for a shipment the gateway saw, addressed to this signer, and not refused since."""
+        if "shipment" not in record:  # a record from before the gateway stamped shipments: wait, as then
+            return True
+        stamp = record["shipment"]
+        return (
+            isinstance(stamp, dict)
+            and stamp.get("to") == event.signer
+            and self.shipment_marks.get(event.data.shipment) != "refused"
+        )
+
+    def _receipt_noticed(self, record: dict[str, Any]) -> list[Emit]:
+        """The receiver took the lot: the copy left here now says who holds it (if nothing newer is here)."""
+        local = self.state.lots.get(record["lot"])
+        shipment = local.shipment if local is not None else None
+        if local is not None and local.status == "in_transit" and shipment and shipment.shipment == record["shipment"]:
+            self.state.lots[record["lot"]] = lot_from_json(record["state"])
+            self.dirty.lots.add(record["lot"])
+        return []
+
+    def _handoff_refused(self, record: dict[str, Any]) -> list[Emit]:
+        """The sender's partition refused a shipment: decide the receipts that were waiting for it."""
+        lot_id, shipment = record["lot"], record["shipment"]
+        self.shipment_marks[shipment] = "refused"
+        self.dirty.marks.add(shipment)
+        waiting = self.parked.get(lot_id, [])
+        released = [r for r in waiting if r.get("event", {}).get("data", {}).get("shipment") == shipment]
+        if not released:
+            return []
+        rest = [r for r in waiting if r not in released]
+        if rest:
+            self.parked[lot_id] = rest
+        else:
+            del self.parked[lot_id]
+        self.dirty.parked.add(lot_id)
+        emits: list[Emit] = []
+        for parked in released:
+            emits.extend(self.process(parked))
+        return emits
+
     def _holds_current(self, lot_id: str) -> bool:
-        """Whether this partition has the lot's current state (not absent, not a copy left behind on departure)."""
+        """Whether this partition has the lot's current state: it is here, or on its way here.
+
+        A copy whose holder (or, in transit, receiver) lives in another partition was left behind when the lot
+        left; it tells what this partition last knew, not what the lot is now.
+        """
         local = self.state.lots.get(lot_id)
         if local is None:
             return False
-        departed = local.status == "in_transit" and local.shipment is not None
-        return not (departed and local.shipment is not None and self._partition_of(local.shipment.to) != self.partition)
+        owner = local.shipment.to if local.status == "in_transit" and local.shipment is not None else local.custodian
+        return owner is None or self._partition_of(owner) == self.partition
 
     def _handoff(self, record: dict[str, Any]) -> list[Emit]:
         lot_id, shipment = record["lot"], record["shipment"]
-        local = self.state.lots.get(lot_id)
-        stale = local is not None and local.status == "in_transit" and local.shipment is not None
-        if local is None or (stale and local.shipment is not None and local.shipment.shipment != shipment):
+        if self.shipment_marks.get(shipment) != "handed_over":  # a redelivered hand-off changes nothing
             self.state.lots[lot_id] = lot_from_json(record["state"])
             self.dirty.lots.add(lot_id)
+            self.shipment_marks[shipment] = "handed_over"
+            self.dirty.marks.add(shipment)
         waiting = self.parked.pop(lot_id, [])
         if waiting:
             self.dirty.parked.add(lot_id)
@@ -244,9 +358,13 @@ class PartitionEngine:
                 waiting = self.parked.pop(lot)
                 self.dirty.parked.add(lot)
                 for parked in waiting:
-                    signed = decode_object(parked["event"])
-                    emits.extend(self._decide(signed))
+                    emits.extend(self._decide(decode_object(parked["event"]), parked))
         return emits
+
+
+def _sender_before(lot: Lot | None) -> str | None:
+    """Who sent a lot that is in transit (before its receipt is applied)."""
+    return lot.shipment.sender if lot is not None and lot.shipment is not None else None
 
 
 def _lots_acted_on(signed: SignedEvent) -> set[str]:

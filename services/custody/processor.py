@@ -16,7 +16,7 @@ from events.custody.policy import DEFAULT_POLICY, Policy
 from events.custody.registry import TrustAnchor
 from services.common import records
 from services.common.registry_feed import RegistryFeed
-from services.custody.engine import Emit, PartitionEngine, referenced_lots
+from services.custody.engine import Emit, PartitionEngine, referenced_lots, referenced_shipments
 from services.custody.store import CustodyStore, StaleWorkerError
 
 log = logging.getLogger(__name__)
@@ -131,20 +131,23 @@ class CustodyProcessor:
         lots: set[str] = set()
         event_ids: set[str] = set()
         created: set[str] = set()
+        shipments: set[str] = set()
         pending = list(values)
         for value in values:
-            if value.get("kind") == "handoff":
+            if value.get("kind") in {"handoff", "handoff_refused"}:
                 pending.extend(engine.parked.get(str(value["lot"]), []))
         position = engine.registry_position
         for value in pending:
             lots |= referenced_lots(value)
+            shipments |= referenced_shipments(value)
             if value.get("kind") == "event":
                 event = value["event"]
                 assert isinstance(event, dict)
                 event_ids.add(str(event.get("id")))
                 created |= _created(event)
                 position = max(position, int(value.get("registry_at", 0)))
-        await self._store.load_batch(engine, lots, event_ids, created)
+        # Claims of every lot named (not only created): a lot held in another partition still exists.
+        await self._store.load_batch(engine, lots, event_ids, created | lots, shipments)
         await self._feed.wait_for(position)
 
 

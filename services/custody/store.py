@@ -58,13 +58,28 @@ class CustodyStore:
         return PartitionRow(row["next_offset"], row["registry_position"])
 
     async def load_batch(
-        self, engine: PartitionEngine, lots: Iterable[str], event_ids: Iterable[str], created: Iterable[str]
+        self,
+        engine: PartitionEngine,
+        lots: Iterable[str],
+        event_ids: Iterable[str],
+        created: Iterable[str],
+        shipments: Iterable[str] = (),
     ) -> None:
-        """Load the lots, seen ids and global lot claims a batch names that the engine does not have yet."""
+        """Load the lots, seen ids, global lot claims and refused shipments a batch names that the engine lacks."""
         lot_list = [lot for lot in set(lots) if lot not in engine.state.lots]
         id_list = [i for i in set(event_ids) if i not in engine.state.seen]
         created_list = [lot for lot in set(created) if lot not in engine.claims]
+        shipment_list = [s for s in set(shipments) if s not in engine.shipment_marks]
         async with self._pool.acquire() as conn:
+            if shipment_list:
+                for row in await conn.fetch(
+                    """SELECT shipment, mark FROM custody_shipment_marks
+                       WHERE topic = $1 AND partition = $2 AND shipment = ANY($3::text[])""",
+                    self.topic,
+                    engine.partition,
+                    shipment_list,
+                ):
+                    engine.shipment_marks[row["shipment"]] = row["mark"]
             if lot_list:
                 for row in await conn.fetch(
                     "SELECT lot, state FROM custody_lots WHERE topic = $1 AND partition = $2 AND lot = ANY($3::text[])",
@@ -154,6 +169,15 @@ class CustodyStore:
                 partition,
                 [(lot, orjson.dumps(engine.parked[lot]).decode()) for lot in still_parked],
             )
+            await _upsert(
+                conn,
+                "custody_shipment_marks",
+                "shipment",
+                "mark",
+                topic,
+                partition,
+                [(shipment, engine.shipment_marks[shipment]) for shipment in sorted(dirty.marks)],
+            )
             released = [lot for lot in dirty.parked if lot not in engine.parked]
             if released:
                 await conn.execute(
@@ -173,7 +197,7 @@ class CustodyStore:
         dirty.clear()
 
 
-_COLUMN_TYPES = {"state": "jsonb", "fine_mg": "bigint", "digest": "bytea", "records": "jsonb"}
+_COLUMN_TYPES = {"state": "jsonb", "fine_mg": "bigint", "digest": "bytea", "records": "jsonb", "mark": "text"}
 
 
 async def _upsert(

@@ -13,7 +13,7 @@ from events.custody.registry import Registry
 from services.common import records
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import Topics
-from services.gateway.ports import Claim, ClaimStatus
+from services.gateway.ports import Claim, ClaimStatus, ShipmentSeen
 
 _CLAIM = """
 WITH incoming AS (
@@ -67,6 +67,40 @@ class PostgresSubmissions:
         await self._pool.execute(
             "UPDATE submissions SET published = true WHERE event_id = ANY($1::text[])", list(event_ids)
         )
+
+
+class PostgresShipments:
+    """Shipments in the `submitted_shipments` table."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def record(self, shipments: Sequence[ShipmentSeen]) -> None:
+        """Insert the shipments not known yet (the first event with a shipment id wins)."""
+        if not shipments:
+            return
+        await self._pool.execute(
+            """INSERT INTO submitted_shipments (shipment, lot, sender, receiver, event_id)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+               ON CONFLICT (shipment) DO NOTHING""",
+            [s.shipment for s in shipments],
+            [s.lot for s in shipments],
+            [s.sender for s in shipments],
+            [s.receiver for s in shipments],
+            [s.event_id for s in shipments],
+        )
+
+    async def lookup(self, shipment_ids: Sequence[str]) -> dict[str, ShipmentSeen]:
+        """The known shipments among these ids."""
+        if not shipment_ids:
+            return {}
+        rows = await self._pool.fetch(
+            "SELECT * FROM submitted_shipments WHERE shipment = ANY($1::text[])", list(set(shipment_ids))
+        )
+        return {
+            r["shipment"]: ShipmentSeen(r["shipment"], r["lot"], r["sender"], r["receiver"], r["event_id"])
+            for r in rows
+        }
 
 
 class KafkaPublisher:

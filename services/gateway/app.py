@@ -21,7 +21,7 @@ from events.model.types import ID_PATTERN
 from services.common.http import HttpError, install_common
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
-from services.gateway.adapters import FeedRegistryView, KafkaPublisher, PostgresSubmissions
+from services.gateway.adapters import FeedRegistryView, KafkaPublisher, PostgresShipments, PostgresSubmissions
 from services.gateway.intake import Intake
 from services.gateway.status import event_status
 
@@ -48,11 +48,13 @@ def create_app(settings: PipelineSettings) -> FastAPI:
         pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
         await producer.start()
         await feed.start()
-        parts.update(
-            feed=feed,
-            pool=pool,
-            intake=Intake(FeedRegistryView(feed), PostgresSubmissions(pool), KafkaPublisher(producer, settings.topics)),
+        intake = Intake(
+            FeedRegistryView(feed),
+            PostgresSubmissions(pool),
+            KafkaPublisher(producer, settings.topics),
+            PostgresShipments(pool),
         )
+        parts.update(feed=feed, pool=pool, intake=intake)
         try:
             yield
         finally:

@@ -6,7 +6,9 @@ Numbered steps for each event (the first failure wins, and a refused event is st
    queued earlier in the same request counts);
 3. claim: the id is new, or the very same event was queued before (duplicate), else the id is in conflict;
 4. queue: registry events to goldtrace.registry (one at a time, in order), custody events to
-   goldtrace.events.inbound keyed by their signer and stamped with the registry position they must be decided at.
+   goldtrace.events.inbound keyed by their signer and stamped with the registry position they must be decided at;
+   a receipt is also stamped with whom its shipment was addressed to, as submitted (or null if never submitted),
+   so the receiver's partition knows whether a hand-off can come.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any, Literal
 from events.codec import SignedEvent
 from events.custody.checks.signature import check_signature
 from events.errors import DecodeError, SignatureError
+from events.model.envelope import LotReceivedEvent, LotShippedEvent
 from services.common import records
-from services.gateway.ports import Claim, Publisher, RegistryView, Submissions
+from services.gateway.ports import Claim, Publisher, RegistryView, Shipments, ShipmentSeen, Submissions
 
 REGISTRY_PREFIXES = ("participant.", "mine.", "certificate.")
 Status = Literal["queued", "duplicate", "rejected"]
@@ -51,10 +54,13 @@ def is_registry_event(signed: SignedEvent) -> bool:
 class Intake:
     """Runs the numbered steps for a request's events against the ports."""
 
-    def __init__(self, registry: RegistryView, submissions: Submissions, publisher: Publisher) -> None:
+    def __init__(
+        self, registry: RegistryView, submissions: Submissions, publisher: Publisher, shipments: Shipments
+    ) -> None:
         self._registry = registry
         self._submissions = submissions
         self._publisher = publisher
+        self._shipments = shipments
 
     async def submit(self, items: Sequence[SignedEvent | DecodeError], raw_items: Sequence[bytes]) -> list[Result]:
         """Take a request's decoded items (and their raw bytes, kept for refused ones); answer each in order."""
@@ -117,6 +123,12 @@ class Intake:
         if not pending:
             return []
         statuses = await self._submissions.claim([_claim(signed) for _, signed, _ in pending])
+        queued = [
+            (signed, position) for _, signed, position in pending if statuses[signed.id] in {"new", "unpublished"}
+        ]
+        await self._shipments.record([_shipment(s) for s, _ in queued if isinstance(s.event, LotShippedEvent)])
+        receipts = [s.event.data.shipment for s, _ in queued if isinstance(s.event, LotReceivedEvent)]
+        known = await self._shipments.lookup(receipts)
         outgoing: list[tuple[str, dict[str, Any]]] = []
         results: list[Result] = []
         for _, signed, position in pending:
@@ -126,12 +138,22 @@ class Intake:
             elif status == "duplicate":
                 results.append(Result(signed.id, "duplicate"))
             else:
-                outgoing.append((signed.event.signer, records.inbound_event_record(signed.raw, position, now)))
+                record = records.inbound_event_record(signed.raw, position, now)
+                if isinstance(signed.event, LotReceivedEvent):
+                    seen = known.get(signed.event.data.shipment)
+                    record["shipment"] = None if seen is None else {"to": seen.receiver, "lot": seen.lot}
+                outgoing.append((signed.event.signer, record))
                 results.append(Result(signed.id, "queued"))
         if outgoing:
             await self._publisher.inbound(outgoing)
             await self._submissions.mark_published([r.id for r in results if r.status == "queued" and r.id])
         return results
+
+
+def _shipment(signed: SignedEvent) -> ShipmentSeen:
+    assert isinstance(signed.event, LotShippedEvent)
+    data = signed.event.data
+    return ShipmentSeen(data.shipment, data.lot, signed.event.signer, data.to, signed.id)
 
 
 def _claim(signed: SignedEvent) -> Claim:

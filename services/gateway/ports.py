@@ -34,6 +34,29 @@ class Submissions(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ShipmentSeen:
+    """A shipment as submitted: its lot, sender and named receiver."""
+
+    shipment: str
+    lot: str
+    sender: str
+    receiver: str
+    event_id: str
+
+
+class Shipments(Protocol):
+    """Shipments as the gateway saw them submitted (first event with an id wins)."""
+
+    async def record(self, shipments: Sequence[ShipmentSeen]) -> None:
+        """Remember shipments being queued."""
+        ...
+
+    async def lookup(self, shipment_ids: Sequence[str]) -> dict[str, ShipmentSeen]:
+        """The known ones among these shipment ids."""
+        ...
+
+
 class Publisher(Protocol):
     """Puts records on the pipeline's topics and waits for the broker's acknowledgement (acks=all)."""
 

@@ -201,12 +201,6 @@ async def test_every_reason_code_reachable_through_the_gateway(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a partition decides with its own lots only: a non-custodian elsewhere gets lot.unknown, a former "
-    "custodian lot.in_transit, and a receipt by someone who is not the named receiver (or of a lot never created) "
-    "is parked in its signer's partition and stays queued (issue 4 report)",
-)
 async def test_the_kernels_reason_whatever_partition_the_signer_falls_in(
     gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
 ) -> None:

@@ -91,8 +91,10 @@ def test_a_shipment_hands_the_lot_to_the_receivers_partition_and_an_early_receip
     assert receiver.process(inbound(received, at)) == [], "the receipt overtook the hand-off: it waits"
     assert receiver.dirty.parked == {"L1"}
     after = receiver.process(handoff.record)
-    assert [e.topic for e in after] == ["accepted"]
+    assert [e.topic for e in after] == ["accepted", "inbound"]
     assert after[0].key == received.id
+    notice = after[1]
+    assert (notice.key, notice.record["kind"]) == (ECO_ASMO, "receipt_notice"), "the sender's copy is told"
     assert receiver.state.lots["L1"].custodian == TRADER
     assert receiver.parked == {}
 
@@ -170,4 +172,46 @@ def test_a_lot_coming_back_waits_for_its_hand_off_despite_the_copy_left_behind(
     assert home.process(inbound(receipt, at)) == [], "the copy left behind is stale: wait for the hand-off"
     assert home.process(inbound(melt, at)) == [], "and so does what follows on the same lot"
     decided = home.process(handoff_back)
-    assert [(e.topic, e.key) for e in decided] == [("accepted", receipt.id), ("accepted", melt.id)]
+    assert [(e.topic, e.key) for e in decided] == [("accepted", receipt.id), ("inbound", TRADER), ("accepted", melt.id)]
+
+
+def test_a_receipt_notice_updates_the_copy_left_behind(scenario: Scenario, registry: Registry) -> None:
+    at = len(registry.events)
+    home, away = engine_for(0, scenario, registry), engine_for(1, scenario, registry)
+    home.process(inbound(scenario.extract(ECO_ASMO, "L1", ECO_MINE, 10_000), at))
+    out = scenario.ship(ECO_ASMO, "L1", TRADER, 10_000)
+    away.process(home.process(inbound(out, at))[1].record)
+    again = scenario.ship(ECO_ASMO, "L1", REFINER, 10_000)
+    assert home.process(inbound(again, at))[0].record["code"] == "lot.in_transit", "before the receipt is known"
+    notice = away.process(inbound(scenario.receive(TRADER, "L1", shipment_of(out), 10_000), at))[1]
+    assert home.process(notice.record) == []
+    assert home.state.lots["L1"].custodian == TRADER
+    later = scenario.ship(ECO_ASMO, "L1", REFINER, 10_000)
+    assert home.process(inbound(later, at))[0].record["code"] == "custody.not_custodian", "as the kernel says"
+
+
+def test_a_receipt_is_decided_at_once_when_no_hand_off_can_come(scenario: Scenario, registry: Registry) -> None:
+    at = len(registry.events)
+    receiver = engine_for(1, scenario, registry)
+    never_shipped = scenario.receive(TRADER, "GHOST", "GHOST.s", 1_000)
+    record = inbound(never_shipped, at) | {"shipment": None}
+    assert [e.record["code"] for e in receiver.process(record)] == ["lot.unknown"]
+    not_for_me = scenario.receive(TRADER, "L7", "L7.s", 1_000)
+    record = inbound(not_for_me, at) | {"shipment": {"to": REFINER, "lot": "L7"}}
+    assert [e.record["code"] for e in receiver.process(record)] == ["receipt.not_receiver"]
+
+
+def test_a_refused_shipment_releases_the_receipt_waiting_for_it(scenario: Scenario, registry: Registry) -> None:
+    at = len(registry.events)
+    sender, receiver = engine_for(0, scenario, registry), engine_for(1, scenario, registry)
+    not_held = scenario.ship(ECO_ASMO, "NOPE", TRADER, 1_000, shipment="NOPE.s")
+    receipt = scenario.receive(TRADER, "NOPE", "NOPE.s", 1_000)
+    stamped = inbound(receipt, at) | {"shipment": {"to": TRADER, "lot": "NOPE"}}
+    assert receiver.process(stamped) == [], "waits: the shipment was submitted to this receiver"
+    emits = sender.process(inbound(not_held, at))
+    assert [(e.topic, e.record.get("kind")) for e in emits] == [("rejected", None), ("inbound", "handoff_refused")]
+    released = receiver.process(emits[1].record)
+    assert [(e.key, e.record["code"]) for e in released] == [(receipt.id, "lot.unknown")]
+    assert receiver.parked == {}
+    late = scenario.receive(TRADER, "NOPE", "NOPE.s", 1_000)
+    assert receiver.process(inbound(late, at) | {"shipment": {"to": TRADER, "lot": "NOPE"}})[0].topic == "rejected"
