@@ -8,6 +8,7 @@ of each accepted row (PostgreSQL's clock: the same machine).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections import Counter
@@ -86,15 +87,29 @@ async def row_count(db: asyncpg.Connection) -> int:
     return int(await db.fetchval("SELECT count(*) FROM events"))
 
 
-async def wait_for_rows(db: asyncpg.Connection, expected: int, timeout_s: float) -> tuple[int, float]:
-    """Poll until `events` holds `expected` rows or time runs out; (rows seen, perf_counter when seen)."""
+async def wait_for_rows(
+    db: asyncpg.Connection, expected: int, timeout_s: float, parked: list[int] | None = None
+) -> tuple[int, float]:
+    """Poll until `events` holds `expected` rows or time runs out; (rows seen, perf_counter when seen).
+
+    With a `parked` list, each poll also appends how many lots have events parked in custody (waiting for a
+    hand-off), a diagnostic that is skipped if the custody tables are not there.
+    """
     deadline = time.perf_counter() + timeout_s
     while True:
         rows = await row_count(db)
         now = time.perf_counter()
         if rows >= expected or now >= deadline:
             return rows, now
+        if parked is not None:
+            await sample_parked(db, parked)
         await asyncio.sleep(POLL_S)
+
+
+async def sample_parked(db: asyncpg.Connection, parked: list[int]) -> None:
+    """Append how many lots have events parked in custody now (nothing if the custody tables are not there)."""
+    with contextlib.suppress(asyncpg.PostgresError):
+        parked.append(int(await db.fetchval("SELECT count(*) FROM custody_parked")))
 
 
 async def outcomes(db: asyncpg.Connection) -> dict[str, int]:

@@ -25,6 +25,7 @@ class Figures:
     intake_s: float | None = None
     verify_rates: list[float] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)
+    parked: list[int] = field(default_factory=list)
     rate: int = 0
     seconds: float = 0.0
     pace_batch: int = 0
@@ -74,6 +75,11 @@ def throughput_lines(f: Figures) -> list[str]:
         )
     verify = " / ".join(f"{rate:,.0f}" for rate in f.verify_rates)
     lines.append(f"    raw Ed25519 verify on one core, this run, cached keys (before / after (a)): {verify} per s")
+    if f.parked:
+        lines.append(
+            f"    lots with events parked in custody, waiting for a hand-off (sampled): "
+            f"mean {sum(f.parked) / len(f.parked):.0f}, max {max(f.parked)}"
+        )
     cores = psutil.cpu_count() or 1
     lines.append(
         f"    CPU used during (a): {f.window_s:.1f} s x {cores} cores = {f.window_s * cores:.0f} CPU-s available"

@@ -89,7 +89,10 @@ class Rig:
         wait_healthy(self.gateway, f"{self.gateway_url}/healthz", self.folder / "gateway.log", wait)
 
     def stop(self) -> None:
-        """SIGTERM the gateway, then the workers and the ledger (SIGKILL after 20 s)."""
+        """SIGTERM the gateway, then the workers and the ledger (SIGKILL after 20 s); the dead are only reaped."""
+        for number, process in list(self.workers.processes.items()):
+            if process.poll() is not None:  # exited already: the sandbox's stop_all would fail on it
+                del self.workers.processes[number]
         if self.gateway is not None and self.gateway.poll() is None:
             os.killpg(self.gateway.pid, signal.SIGTERM)
             try:
@@ -157,7 +160,8 @@ async def open_rig(
     try:
         url = admin_url.rsplit("/", 1)[0] + "/" + name
         pipeline = await private_pipeline(stack, stack.kafka_bootstrap, url, prefix, anchor)
-        env = pipeline_env(pipeline, folder)
+        env = {**pipeline_env(pipeline, folder), "GOLDTRACE_HOME": str(folder)}  # faust's data folder goes here
+        (folder / "faust").mkdir()
         if profile is not None:
             env[PROFILE_DIR_VARIABLE] = str(folder / "profiles")
             env[PROFILE_CLOCK_VARIABLE] = profile
@@ -169,9 +173,11 @@ async def open_rig(
             await asyncio.to_thread(rig.start_gateway, env)
         yield rig
     finally:
-        if rig is not None:
-            await asyncio.to_thread(rig.stop)
-        await drop_database(admin_url, name)
+        try:
+            if rig is not None:
+                await asyncio.to_thread(rig.stop)
+        finally:
+            await drop_database(admin_url, name)
         await delete_topics(stack.kafka_bootstrap, prefix)
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)

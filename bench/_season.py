@@ -18,6 +18,7 @@ Event times are 20 s apart, so a run stays within a month and far inside the rec
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -183,8 +184,7 @@ class Season:
         """`size` custody events: whole groups, the last one cut short if it does not fit."""
         events: list[bytes] = []
         while len(events) < size:
-            group = self._group()
-            events.extend(next(group) for _ in range(min(GROUP_EVENTS, size - len(events))))
+            events.extend(itertools.islice(self._group(), size - len(events)))
         return events
 
     def _group(self) -> Iterator[bytes]:

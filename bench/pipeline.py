@@ -30,7 +30,7 @@ import asyncpg
 import httpx
 import psutil
 from _cpu import CpuMeter, used
-from _load import Submitted, flood, latencies, outcomes, paced, post_batch, row_count, wait_for_rows
+from _load import Submitted, flood, latencies, outcomes, paced, post_batch, row_count, sample_parked, wait_for_rows
 from _profiles import load, report
 from _report import Figures, latency_lines, summary_lines, throughput_lines
 from _rig import InfraDownError, Rig, check_infra, open_rig, rss_mb
@@ -102,9 +102,13 @@ async def throughput(
     f.batch, f.connections, f.events = THROUGHPUT_BATCH, args.connections, sum(len(b) for b in plan["throughput"])
     cpu_before = meter.snapshot()
     began = time.perf_counter()
-    submitted = await flood(http, plan["throughput"], args.connections)
+    flooding = asyncio.create_task(flood(http, plan["throughput"], args.connections))
+    while not flooding.done():  # meanwhile, sample the lots parked in custody
+        await sample_parked(db, f.parked)
+        await asyncio.wait({flooding}, timeout=0.25)
+    submitted = flooding.result()
     f.intake_s = submitted.last_answer - began
-    rows, seen = await wait_for_rows(db, before_rows + f.events, args.drain_timeout)
+    rows, seen = await wait_for_rows(db, before_rows + f.events, args.drain_timeout, f.parked)
     f.rows_seen, f.window_s = rows - before_rows, seen - began
     f.cpu = used(cpu_before, meter.snapshot())
     if f.rows_seen >= f.events:
@@ -244,7 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         f"pipeline bench on Kafka {stack.kafka_bootstrap} and PostgreSQL 127.0.0.1:{stack.postgres_port}; "
         f"load average {_averages(os.getloadavg())} on {psutil.cpu_count()} cores"
     )
-    return asyncio.run(run(args, stack, admin_url))
+    try:
+        return asyncio.run(run(args, stack, admin_url))
+    except RuntimeError as error:  # a service did not start: its log's tail says why
+        print(f"pipeline bench: the private pipeline did not start: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
