@@ -35,6 +35,7 @@ from services.stack import kafka, postgres, processes
 from services.stack.settings import StackSettings
 
 CUSTODY_WORKERS = 2
+START_WAIT_S = 30.0  # per process; they are healthy in a few seconds
 
 
 class InfraDownError(Exception):
@@ -75,7 +76,7 @@ class Rig:
             found["ledger" if number == LEDGER else f"custody-{number}"] = process.pid
         return found
 
-    def start_gateway(self, env: dict[str, str], wait: float = 60.0) -> None:
+    def start_gateway(self, env: dict[str, str], wait: float = START_WAIT_S) -> None:
         """`python -m services.gateway` (uvicorn) on a free port; wait until /healthz answers."""
         log = (self.folder / "gateway.log").open("ab")
         self.gateway = subprocess.Popen(
@@ -167,9 +168,9 @@ async def open_rig(
             env[PROFILE_CLOCK_VARIABLE] = profile
         rig = Rig(stack, folder, name, pipeline, Workers(env, folder))
         with working_folder(folder):
-            await asyncio.to_thread(rig.workers.start_ledger)
+            await asyncio.to_thread(rig.workers.start_ledger, START_WAIT_S)
             for number in range(CUSTODY_WORKERS):
-                await asyncio.to_thread(rig.workers.start, number)
+                await asyncio.to_thread(rig.workers.start, number, START_WAIT_S)
             await asyncio.to_thread(rig.start_gateway, env)
         yield rig
     finally:
