@@ -12,13 +12,16 @@ import contextlib
 import math
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import asyncpg
 import httpx
 from _season import body, event_ids
 
 POLL_S = 0.1
+T = TypeVar("T")
 
 
 class LoadError(Exception):
@@ -104,6 +107,15 @@ async def wait_for_rows(
         if parked is not None:
             await sample_parked(db, parked)
         await asyncio.sleep(POLL_S)
+
+
+async def sampling_parked(db: asyncpg.Connection, work: Awaitable[T], parked: list[int]) -> T:
+    """Await `work`, sampling the lots parked in custody every 0.25 s meanwhile."""
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        await sample_parked(db, parked)
+        await asyncio.wait({task}, timeout=0.25)
+    return task.result()
 
 
 async def sample_parked(db: asyncpg.Connection, parked: list[int]) -> None:

@@ -33,6 +33,7 @@ class Figures:
     latency_expected: int = 0
     round_trips: list[float] = field(default_factory=list)
     latency_cpu: dict[str, float] = field(default_factory=dict)
+    latency_parked: list[int] = field(default_factory=list)
     latency_window_s: float = 0.0
     ledger_batches: tuple[float, float] = (0.0, 0.0)
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -57,6 +58,16 @@ def _met(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
+def parked_lines(samples: list[int]) -> list[str]:
+    """How many lots had events parked in custody (waiting for a hand-off), sampled during a phase."""
+    if not samples:
+        return []
+    mean = sum(samples) / len(samples)
+    return [
+        f"    lots with events parked in custody, waiting for a hand-off (sampled): mean {mean:.0f}, max {max(samples)}"
+    ]
+
+
 def throughput_lines(f: Figures) -> list[str]:
     """(a): throughput, gateway intake, raw verify, CPU by process."""
     if f.throughput_s is not None:
@@ -75,11 +86,7 @@ def throughput_lines(f: Figures) -> list[str]:
         )
     verify = " / ".join(f"{rate:,.0f}" for rate in f.verify_rates)
     lines.append(f"    raw Ed25519 verify on one core, this run, cached keys (before / after (a)): {verify} per s")
-    if f.parked:
-        lines.append(
-            f"    lots with events parked in custody, waiting for a hand-off (sampled): "
-            f"mean {sum(f.parked) / len(f.parked):.0f}, max {max(f.parked)}"
-        )
+    lines.extend(parked_lines(f.parked))
     cores = psutil.cpu_count() or 1
     lines.append(
         f"    CPU used during (a): {f.window_s:.1f} s x {cores} cores = {f.window_s * cores:.0f} CPU-s available"
@@ -105,6 +112,7 @@ def latency_lines(f: Figures) -> list[str]:
         + (f"; {missing:,} had no accepted row in time (counted as infinitely late)" if missing else ""),
         f"    POST round trip p50 {percentile(f.round_trips, 0.5):.3f} s, p99 {percentile(f.round_trips, 0.99):.3f} s",
     ]
+    lines.extend(parked_lines(f.latency_parked))
     if f.latency_cpu:
         others = f.latency_cpu.get(OTHERS, 0.0)
         ours = sum(f.latency_cpu.values()) - others

@@ -30,7 +30,7 @@ import asyncpg
 import httpx
 import psutil
 from _cpu import CpuMeter, used
-from _load import Submitted, flood, latencies, outcomes, paced, post_batch, row_count, sample_parked, wait_for_rows
+from _load import Submitted, flood, latencies, outcomes, paced, post_batch, row_count, sampling_parked, wait_for_rows
 from _profiles import load, report
 from _report import Figures, latency_lines, summary_lines, throughput_lines
 from _rig import InfraDownError, Rig, check_infra, open_rig, rss_mb
@@ -103,11 +103,7 @@ async def throughput(
     f.batch, f.connections, f.events = THROUGHPUT_BATCH, args.connections, sum(len(b) for b in plan["throughput"])
     cpu_before = meter.snapshot()
     began = time.perf_counter()
-    flooding = asyncio.create_task(flood(http, plan["throughput"], args.connections))
-    while not flooding.done():  # meanwhile, sample the lots parked in custody
-        await sample_parked(db, f.parked)
-        await asyncio.wait({flooding}, timeout=0.25)
-    submitted = flooding.result()
+    submitted = await sampling_parked(db, flood(http, plan["throughput"], args.connections), f.parked)
     f.intake_s = submitted.last_answer - began
     rows, seen = await wait_for_rows(db, before_rows + f.events, args.drain_timeout, f.parked)
     f.rows_seen, f.window_s = rows - before_rows, seen - began
@@ -128,9 +124,9 @@ async def latency(
     batches_before = ledger_batches(rig)
     meter = CpuMeter(rig.stack, rig.database, rig.services)
     cpu_before, began = meter.snapshot(), time.perf_counter()
-    sent = await paced(http, plan["latency"], args.pace_batch / args.rate)
+    sent = await sampling_parked(db, paced(http, plan["latency"], args.pace_batch / args.rate), f.latency_parked)
     f.round_trips = sorted(sent.answered_s)
-    await wait_for_rows(db, expected, args.latency_timeout)
+    await wait_for_rows(db, expected, args.latency_timeout, f.latency_parked)
     f.latency_cpu, f.latency_window_s = used(cpu_before, meter.snapshot()), time.perf_counter() - began
     f.latency = await latencies(db, sent.due)
     after = ledger_batches(rig)
