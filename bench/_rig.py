@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,10 +90,7 @@ class Rig:
         wait_healthy(self.gateway, f"{self.gateway_url}/healthz", self.folder / "gateway.log", wait)
 
     def stop(self) -> None:
-        """SIGTERM the gateway, then the workers and the ledger (SIGKILL after 20 s); the dead are only reaped."""
-        for number, process in list(self.workers.processes.items()):
-            if process.poll() is not None:  # exited already: the sandbox's stop_all would fail on it
-                del self.workers.processes[number]
+        """SIGTERM the gateway, then the workers and the ledger (SIGKILL after 20 s)."""
         if self.gateway is not None and self.gateway.poll() is None:
             os.killpg(self.gateway.pid, signal.SIGTERM)
             try:
@@ -130,17 +127,6 @@ async def check_infra(stack: StackSettings) -> str:
     return url
 
 
-@contextlib.contextmanager
-def working_folder(folder: Path) -> Iterator[None]:
-    """Run in `folder` (faust writes its data folder into the working directory of the workers)."""
-    before = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
 @contextlib.asynccontextmanager
 async def open_rig(
     stack: StackSettings, admin_url: str, anchor: TrustAnchor, profile: str | None, keep: bool = False
@@ -161,17 +147,16 @@ async def open_rig(
     try:
         url = admin_url.rsplit("/", 1)[0] + "/" + name
         pipeline = await private_pipeline(stack, stack.kafka_bootstrap, url, prefix, anchor)
-        env = {**pipeline_env(pipeline, folder), "GOLDTRACE_HOME": str(folder)}  # faust's data folder goes here
+        env = {**pipeline_env(pipeline, folder), "GOLDTRACE_HOME": str(folder)}  # faust data lands here
         (folder / "faust").mkdir()
         if profile is not None:
             env[PROFILE_DIR_VARIABLE] = str(folder / "profiles")
             env[PROFILE_CLOCK_VARIABLE] = profile
         rig = Rig(stack, folder, name, pipeline, Workers(env, folder))
-        with working_folder(folder):
-            await asyncio.to_thread(rig.workers.start_ledger, START_WAIT_S)
-            for number in range(CUSTODY_WORKERS):
-                await asyncio.to_thread(rig.workers.start, number, START_WAIT_S)
-            await asyncio.to_thread(rig.start_gateway, env)
+        await asyncio.to_thread(rig.workers.start_ledger, START_WAIT_S)
+        for number in range(CUSTODY_WORKERS):
+            await asyncio.to_thread(rig.workers.start, number, START_WAIT_S)
+        await asyncio.to_thread(rig.start_gateway, env)
         yield rig
     finally:
         try:
