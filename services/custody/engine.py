@@ -20,8 +20,8 @@ from events.custody.registry import TrustAnchor
 from events.custody.state import State, initial_state
 from events.errors import DecodeError
 from events.model.envelope import LotExtractedEvent, LotReceivedEvent, LotShippedEvent, LotTransformedEvent
-from events.model.types import parse_utc
 from services.common.records import utc_now
+from services.custody.parking import Parking, record_time
 
 RegistrySource = Callable[[int, int], Iterable[tuple[int, SignedEvent]]]
 """Registry events with offsets in [lo, hi), in order."""
@@ -110,7 +110,7 @@ class PartitionEngine:
         self._registry_fold = initial_state(anchor)  # registry events only; its `seen` holds registry ids
         self.registry_position = 0
         self.state = State(registry=self._registry_fold.registry)
-        self.parked: dict[str, list[dict[str, Any]]] = {}
+        self.parking = Parking()
         self.claims: dict[str, str] = {}  # loaded global claims: lot id -> event id that created it
         self.shipment_marks: dict[str, ShipmentMark] = {}  # loaded: shipments handed over here, or refused
         self.dirty = Dirty()
@@ -149,7 +149,7 @@ class PartitionEngine:
             return [_rejected(record["event"].get("id", "?"), record["event"], error.code, error.detail)]
         waiting_on = self._must_park(signed, record)
         if waiting_on is not None:
-            self.parked.setdefault(waiting_on, []).append(record)
+            self.parking.park(waiting_on, record)
             self.dirty.parked.add(waiting_on)
             return []
         return self._decide(signed, record)
@@ -271,9 +271,9 @@ class PartitionEngine:
     # -- hand-offs and parking ------------------------------------------------------------------------------
     def _must_park(self, signed: SignedEvent, record: dict[str, Any]) -> str | None:
         """The lot this event must wait for, if a hand-off for it may still come."""
-        for lot in sorted(_lots_acted_on(signed)):
-            if lot in self.parked:
-                return lot
+        queue = self.parking.key_for(_lots_acted_on(signed))
+        if queue is not None:
+            return queue
         event = signed.event
         if isinstance(event, LotReceivedEvent) and not self._holds_current(event.data.lot):
             return event.data.lot if self._handoff_may_come(event, record) else None
@@ -304,15 +304,11 @@ class PartitionEngine:
         lot_id, shipment = record["lot"], record["shipment"]
         self.shipment_marks[shipment] = "refused"
         self.dirty.marks.add(shipment)
-        waiting = self.parked.get(lot_id, [])
-        released = [r for r in waiting if r.get("event", {}).get("data", {}).get("shipment") == shipment]
+        released = self.parking.release(
+            lot_id, lambda r: r.get("event", {}).get("data", {}).get("shipment") == shipment
+        )
         if not released:
             return []
-        rest = [r for r in waiting if r not in released]
-        if rest:
-            self.parked[lot_id] = rest
-        else:
-            del self.parked[lot_id]
         self.dirty.parked.add(lot_id)
         emits: list[Emit] = []
         for parked in released:
@@ -338,7 +334,7 @@ class PartitionEngine:
             self.dirty.lots.add(lot_id)
             self.shipment_marks[shipment] = "handed_over"
             self.dirty.marks.add(shipment)
-        waiting = self.parked.pop(lot_id, [])
+        waiting = self.parking.release(lot_id)
         if waiting:
             self.dirty.parked.add(lot_id)
         emits: list[Emit] = []
@@ -348,17 +344,14 @@ class PartitionEngine:
 
     def _expire_parked(self, record: dict[str, Any]) -> list[Emit]:
         """Decide parked events older than the receipt window, measured in this partition's event time."""
-        now = _event_time(record)
-        if now is None or not self.parked:
+        now = record_time(record)
+        if now is None or not self.parking:
             return []
         emits: list[Emit] = []
-        for lot in sorted(self.parked):
-            first = _event_time(self.parked[lot][0])
-            if first is not None and (now - first).total_seconds() > self.policy.receipt_window_seconds:
-                waiting = self.parked.pop(lot)
-                self.dirty.parked.add(lot)
-                for parked in waiting:
-                    emits.extend(self._decide(decode_object(parked["event"]), parked))
+        for lot in self.parking.expired(now, self.policy.receipt_window_seconds):
+            self.dirty.parked.add(lot)
+            for parked in self.parking.release(lot):
+                emits.extend(self._decide(decode_object(parked["event"]), parked))
         return emits
 
 
@@ -373,13 +366,6 @@ def _lots_acted_on(signed: SignedEvent) -> set[str]:
     if signed.event.type.startswith("lot.") and signed.event.type != "lot.extracted":
         return {signed.event.subject}
     return set()
-
-
-def _event_time(record: dict[str, Any]) -> Any:
-    try:
-        return parse_utc(record["event"]["time"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _rejected(event_id: str, event: dict[str, Any] | None, code: str, detail: str) -> Emit:

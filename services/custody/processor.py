@@ -135,7 +135,7 @@ class CustodyProcessor:
         pending = list(values)
         for value in values:
             if value.get("kind") in {"handoff", "handoff_refused"}:
-                pending.extend(engine.parked.get(str(value["lot"]), []))
+                pending.extend(engine.parking.records.get(str(value["lot"]), []))
         position = engine.registry_position
         for value in pending:
             lots |= referenced_lots(value)

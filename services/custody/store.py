@@ -48,7 +48,7 @@ class CustodyStore:
                 self.topic,
                 engine.partition,
             ):
-                engine.parked[parked["lot"]] = orjson.loads(parked["records"])
+                engine.parking.load(parked["lot"], orjson.loads(parked["records"]))
             for tally in await conn.fetch(
                 "SELECT key, fine_mg FROM custody_tallies WHERE topic = $1 AND partition = $2",
                 self.topic,
@@ -159,7 +159,8 @@ class CustodyStore:
                 partition,
                 [(event_id, engine.state.seen[event_id]) for event_id in dirty.seen],
             )
-            still_parked = [lot for lot in dirty.parked if lot in engine.parked]
+            parked = engine.parking.records
+            still_parked = [lot for lot in dirty.parked if lot in parked]
             await _upsert(
                 conn,
                 "custody_parked",
@@ -167,7 +168,7 @@ class CustodyStore:
                 "records",
                 topic,
                 partition,
-                [(lot, orjson.dumps(engine.parked[lot]).decode()) for lot in still_parked],
+                [(lot, orjson.dumps(parked[lot]).decode()) for lot in still_parked],
             )
             await _upsert(
                 conn,
@@ -178,7 +179,7 @@ class CustodyStore:
                 partition,
                 [(shipment, engine.shipment_marks[shipment]) for shipment in sorted(dirty.marks)],
             )
-            released = [lot for lot in dirty.parked if lot not in engine.parked]
+            released = [lot for lot in dirty.parked if lot not in parked]
             if released:
                 await conn.execute(
                     "DELETE FROM custody_parked WHERE topic = $1 AND partition = $2 AND lot = ANY($3::text[])",

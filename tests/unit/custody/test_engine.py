@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from events.codec import SignedEvent
+from events.model.types import parse_utc
 from services.custody.engine import Emit, PartitionEngine, referenced_lots
 from tests.unit.events.scenario import ECO_ASMO, ECO_CERT, ECO_MINE, REFINER, TRADER, Scenario, shipment_of
 
@@ -96,7 +97,7 @@ def test_a_shipment_hands_the_lot_to_the_receivers_partition_and_an_early_receip
     notice = after[1]
     assert (notice.key, notice.record["kind"]) == (ECO_ASMO, "receipt_notice"), "the sender's copy is told"
     assert receiver.state.lots["L1"].custodian == TRADER
-    assert receiver.parked == {}
+    assert receiver.parking.records == {}
 
     again = receiver.process(handoff.record)
     assert again == [], "a redelivered hand-off changes nothing"
@@ -145,7 +146,7 @@ def test_a_receipt_whose_hand_off_never_comes_is_refused_after_the_window(
     emits = receiver.process(inbound(later, at))
     refusals = [(e.key, e.record["code"]) for e in emits if e.topic == "rejected"]
     assert (orphan.id, "lot.unknown") in refusals
-    assert receiver.parked == {}
+    assert receiver.parking.records == {}
 
 
 def test_referenced_lots_cover_every_lot_a_record_names(scenario: Scenario) -> None:
@@ -212,6 +213,32 @@ def test_a_refused_shipment_releases_the_receipt_waiting_for_it(scenario: Scenar
     assert [(e.topic, e.record.get("kind")) for e in emits] == [("rejected", None), ("inbound", "handoff_refused")]
     released = receiver.process(emits[1].record)
     assert [(e.key, e.record["code"]) for e in released] == [(receipt.id, "lot.unknown")]
-    assert receiver.parked == {}
+    assert receiver.parking.records == {}
     late = scenario.receive(TRADER, "NOPE", "NOPE.s", 1_000)
     assert receiver.process(inbound(late, at) | {"shipment": {"to": TRADER, "lot": "NOPE"}})[0].topic == "rejected"
+
+
+def test_events_on_the_outputs_of_a_waiting_melt_wait_behind_it(scenario: Scenario, registry: Registry) -> None:
+    at = len(registry.events)
+    sender, receiver = engine_for(0, scenario, registry), engine_for(1, scenario, registry)
+    sender.process(inbound(scenario.extract(ECO_ASMO, "L1", ECO_MINE, 10_000), at))
+    out = scenario.ship(ECO_ASMO, "L1", TRADER, 10_000)
+    handoff = sender.process(inbound(out, at))[1].record
+    receipt = scenario.receive(TRADER, "L1", shipment_of(out), 10_000)
+    melt = scenario.transform(TRADER, ["L1"], [("L1-bar", 9_900, "850")])
+    onward = scenario.ship(TRADER, "L1-bar", REFINER, 9_900)
+    for event in (receipt, melt, onward):
+        assert receiver.process(inbound(event, at) | {"shipment": {"to": TRADER, "lot": "L1"}}) == []
+    decided = receiver.process(handoff)
+    accepted = [e.key for e in decided if e.topic == "accepted"]
+    assert accepted == [receipt.id, melt.id, onward.id], "in order, once the lot arrived"
+
+
+def test_expiry_looks_at_the_earliest_waiting_event_only(scenario: Scenario, registry: Registry) -> None:
+    at = len(registry.events)
+    receiver = engine_for(1, scenario, registry)
+    for n in range(50):
+        ghost = scenario.receive(TRADER, f"G{n}", f"G{n}.s", 1_000)
+        receiver.process(inbound(ghost, at) | {"shipment": {"to": TRADER, "lot": f"G{n}"}})
+    assert len(receiver.parking.records) == 50
+    assert receiver.parking.expired(parse_utc(scenario.now()), receiver.policy.receipt_window_seconds) == []
