@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 
 from events.codec import SignedEvent
@@ -15,6 +14,7 @@ from events.custody.state import initial_state
 from services.common.settings import PipelineSettings
 from services.sandbox.pipeline import read_topic
 from services.sandbox.processes import Workers
+from tests.integration.client import submit
 from tests.unit.events.scenario import (
     ECO_ASMO,
     ECO_CERT,
@@ -30,14 +30,6 @@ from tests.unit.events.scenario import (
 pytestmark = pytest.mark.integration
 
 LOTS = 60
-
-
-async def submit(gateway: httpx.AsyncClient, events: list[SignedEvent]) -> None:
-    answer = await gateway.post(
-        "/v1/events", content=orjson.dumps([e.raw for e in events]), headers={"content-type": "application/json"}
-    )
-    assert answer.status_code == 202, answer.text
-    assert all(r["status"] == "queued" for r in answer.json())
 
 
 def season(scenario: Scenario) -> tuple[list[SignedEvent], list[SignedEvent]]:

@@ -5,26 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 import httpx
-import orjson
 import pytest
 
-from events.codec import SignedEvent
 from services.common.settings import PipelineSettings
 from services.sandbox.pipeline import read_topic
 from services.sandbox.processes import Workers
+from tests.integration.client import submit
 from tests.unit.events.scenario import ECO_ASMO, ECO_CERT, ECO_MINE, REFINER, TRADER, Scenario, shipment_of
 
 pytestmark = pytest.mark.integration
-
-
-async def submit(gateway: httpx.AsyncClient, *events: SignedEvent) -> list[dict[str, object]]:
-    answer = await gateway.post(
-        "/v1/events", content=orjson.dumps([e.raw for e in events]), headers={"content-type": "application/json"}
-    )
-    assert answer.status_code == 202, answer.text
-    results: list[dict[str, object]] = answer.json()
-    assert all(r["status"] == "queued" for r in results), results
-    return results
 
 
 async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
@@ -34,7 +23,7 @@ async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
     workers.start(1)
     scenario = Scenario()
     world = scenario.world()
-    await submit(gateway, *world)
+    await submit(gateway, world)
 
     extracted = scenario.extract(ECO_ASMO, "LOT-A", ECO_MINE, 120_000, certificate=ECO_CERT)
     shipped = scenario.ship(ECO_ASMO, "LOT-A", TRADER, 120_000, premium_usd="612.00")
@@ -45,7 +34,7 @@ async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
     double_spend = scenario.transform(REFINER, ["LOT-A"], [("BAR-B", 101_000, "995.0")], process="refining")
     custody = [extracted, shipped, received, to_refiner, at_refiner, melt, double_spend]
     for event in custody:  # one request each, as separate parties would send them
-        await submit(gateway, event)
+        await submit(gateway, [event])
 
     accepted = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.accepted, 1, expected=len(world) + 6)
     accepted_ids = [record["event"]["id"] for _, record, _ in accepted]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 import httpx
-import orjson
 import pytest
 
-from events.codec import SignedEvent
 from services.common.settings import PipelineSettings
 from services.sandbox.processes import Workers
+from tests.integration.client import final_status, submit
 from tests.unit.events.scenario import (
     ECO_ASMO,
     ECO_CERT,
@@ -27,24 +24,6 @@ from tests.unit.events.scenario import (
 pytestmark = pytest.mark.integration
 
 
-async def submit(gateway: httpx.AsyncClient, *events: SignedEvent) -> list[dict[str, object]]:
-    answer = await gateway.post(
-        "/v1/events", content=orjson.dumps([e.raw for e in events]), headers={"content-type": "application/json"}
-    )
-    assert answer.status_code == 202, answer.text
-    results: list[dict[str, object]] = answer.json()
-    return results
-
-
-async def final_status(gateway: httpx.AsyncClient, event_id: str, seconds: float = 60.0) -> dict[str, object]:
-    async with asyncio.timeout(seconds):
-        while True:
-            body: dict[str, object] = (await gateway.get(f"/v1/events/{event_id}")).json()
-            if body.get("status") in {"accepted", "rejected"}:
-                return body
-            await asyncio.sleep(0.2)
-
-
 async def test_events_become_rows_statuses_and_log_leaves(
     gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
 ) -> None:
@@ -53,18 +32,18 @@ async def test_events_become_rows_statuses_and_log_leaves(
     workers.start(1)
     scenario = Scenario()
     world = scenario.world()
-    await submit(gateway, *world)
+    await submit(gateway, world)
     extracted = scenario.extract(ECO_ASMO, "LOT-1", ECO_MINE, 60_000, certificate=ECO_CERT)
     shipped = scenario.ship(ECO_ASMO, "LOT-1", TRADER, 60_000)  # a certified first sale without premium
     received = scenario.receive(TRADER, "LOT-1", shipment_of(shipped), 59_000)
     mixed_in = scenario.extract(UNCERTIFIED_ASMO, "LOT-U", UNCERTIFIED_MINE, 10_000)
     good = [extracted, shipped, received, mixed_in]
     for event in good:
-        await submit(gateway, event)
+        await submit(gateway, [event])
     to_refiner = scenario.ship(TRADER, "LOT-1", REFINER, 59_000)
-    await submit(gateway, to_refiner)
+    await submit(gateway, [to_refiner])
     wrong_receiver = scenario.receive(ECO_ASMO, "LOT-1", shipment_of(to_refiner), 59_000)
-    await submit(gateway, wrong_receiver)
+    await submit(gateway, [wrong_receiver])
 
     for event in [*world, *good, to_refiner]:
         status = await final_status(gateway, event.id)
