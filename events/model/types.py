@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
+import re
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Annotated, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -52,8 +53,21 @@ def utc_instant_ns(text: str) -> tuple[datetime, int]:
 
 
 def _valid_timestamp(text: str) -> str:
-    parse_utc(text)  # raises ValueError on impossible dates such as 2026-02-30 or second 60
+    """Refuse impossible instants (2026-02-30, hour 24, second 60) of a text the pattern already shaped."""
+    # The pattern fixed every position to ASCII digits, so comparing digit strings compares the numbers.
+    if text[11:13] > "23" or text[14] > "5" or text[17] > "5" or not _possible_day(text[:10]):
+        parse_utc(text)  # raises the ValueError that names the impossible part
     return text
+
+
+@lru_cache(maxsize=4096)
+def _possible_day(day: str) -> bool:
+    """Whether a `YYYY-MM-DD` of ASCII digits names a day of the proleptic Gregorian calendar (years 1-9999)."""
+    try:
+        date(int(day[0:4]), int(day[5:7]), int(day[8:10]))
+    except ValueError:
+        return False
+    return True
 
 
 Timestamp = Annotated[str, StringConstraints(pattern=_RFC3339_UTC, max_length=40), AfterValidator(_valid_timestamp)]
@@ -61,8 +75,12 @@ Timestamp = Annotated[str, StringConstraints(pattern=_RFC3339_UTC, max_length=40
 
 # Parts per thousand as a decimal string, 0 to 1000 with up to 4 decimals: "999.9", "850", "1000", "0.0001".
 # The pattern alone is exact, so the published JSON Schema checks the same set as the model.
-Fineness = Annotated[str, StringConstraints(pattern=r"^(?:1000(?:\.0{1,4})?|(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,4})?)$")]
+FINENESS_PATTERN: Final = r"^(?:1000(?:\.0{1,4})?|(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,4})?)$"
+Fineness = Annotated[str, StringConstraints(pattern=FINENESS_PATTERN)]
 DecimalAmount = Annotated[str, StringConstraints(pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")]
+
+
+_FINENESS: Final = re.compile(FINENESS_PATTERN)
 
 
 class Strict(BaseModel):
@@ -80,4 +98,13 @@ class Money(Strict):
 
 def fine_mass_mg(mass_mg: int, fineness: str) -> int:
     """Fine gold in a lot: floor(mass_mg x fineness / 1000), computed exactly."""
-    return int(Decimal(mass_mg) * Decimal(fineness) // 1000)
+    return mass_mg * fineness_ten_thousandths(fineness) // 10_000_000
+
+
+@lru_cache(maxsize=4096)
+def fineness_ten_thousandths(fineness: str) -> int:
+    """A fineness string (parts per thousand, at most 4 decimals, as `Fineness` admits) as an integer of 1/10000."""
+    if _FINENESS.fullmatch(fineness) is None:
+        raise ValueError(f"not a fineness (parts per thousand, at most 4 decimals): {fineness!r}")
+    whole, _, fraction = fineness.partition(".")
+    return int(whole) * 10_000 + int(fraction.ljust(4, "0"))
