@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from events.codec import SignedEvent
 
 _B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
-_TO_STANDARD: Final = str.maketrans("-_", "+/")
-_PADDING: Final = ("", "", "==", "=")
+_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
+_PADDING: Final = (b"", b"", b"==", b"=")
 # The last letter of a text whose length is 2 or 3 modulo 4 carries 4 or 2 unused bits, which must be zero.
 _CANONICAL_LAST: Final = ("", "", "AQgw", "AEIMQUYcgkosw048")
 PUBLIC_KEY_BYTES: Final = 32
@@ -49,7 +49,7 @@ def b64url_decode(text: str) -> bytes:
         raise ValueError("not base64url without padding")
     if spare and text[-1] not in _CANONICAL_LAST[spare]:
         raise ValueError("not the canonical base64url spelling (unused bits are set)")
-    return binascii.a2b_base64(text.translate(_TO_STANDARD) + _PADDING[spare])
+    return binascii.a2b_base64(text.encode("ascii").translate(_TO_STANDARD) + _PADDING[spare])
 
 
 def public_key_b64(private_key: Ed25519PrivateKey) -> str:
