@@ -140,6 +140,7 @@ class FeedRegistryView:
 
     async def registry_at(self, position: int) -> Registry:
         """The feed's registry once it has applied everything below `position`."""
-        async with asyncio.timeout(self._wait_seconds):
-            await self._feed.wait_for(position)
+        if self._feed.position < position:  # usually caught up already: no timer per event then
+            async with asyncio.timeout(self._wait_seconds):
+                await self._feed.wait_for(position)
         return self._feed.state.registry
