@@ -58,7 +58,7 @@ def create_app(settings: PipelineSettings, worker: int = 0) -> faust.App:
         processor = runtime.processor
         assert processor is not None
         async for events in batches(stream):
-            log.info("inbound batch of %d", len(events))
+            log.debug("inbound batch of %d", len(events))
             batch = [InboundRecord(e.message.partition, e.message.offset, e.value) for e in events]
             await runtime.guarded(partial(processor.handle, batch))
 
