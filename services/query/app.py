@@ -1,10 +1,9 @@
-"""The query service: health and metrics now; lots, provenance and bundles arrive with the verification issue."""
+"""The query service's composition root: one pool, the settings, and the routers of each audience."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import asyncpg
 from fastapi import FastAPI
@@ -12,25 +11,32 @@ from prometheus_client import CollectorRegistry
 
 from services.common.http import install_common
 from services.common.settings import PipelineSettings
+from services.query import audit_api, log_api, lots_api, pages_api
 
 
 def create_app(settings: PipelineSettings) -> FastAPI:
-    """The query app; its database pool opens in the lifespan."""
+    """The query app; its database pool opens in the lifespan, never at import."""
     metrics = CollectorRegistry()
-    parts: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        parts["pool"] = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
+        app.state.settings = settings
+        app.state.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
         try:
             yield
         finally:
-            await parts["pool"].close()
+            await app.state.pool.close()
 
-    app = FastAPI(title="goldtrace query", version="1", lifespan=lifespan)
+    app = FastAPI(
+        title="goldtrace query",
+        version="1",
+        summary="Verify a lot back to its mines, take its provenance bundle away, read the transparency log; "
+        "audit custody chains (auditor token).",
+        lifespan=lifespan,
+    )
 
     async def health() -> dict[str, str]:
-        pool: asyncpg.Pool | None = parts.get("pool")
+        pool: asyncpg.Pool | None = getattr(app.state, "pool", None)
         try:
             ok = pool is not None and await pool.fetchval("SELECT 1") == 1
         except (OSError, asyncpg.PostgresError):
@@ -38,4 +44,8 @@ def create_app(settings: PipelineSettings) -> FastAPI:
         return {"database": "ok" if ok else "down"}
 
     install_common(app, metrics, health)
+    app.include_router(lots_api.router)
+    app.include_router(log_api.router)
+    app.include_router(pages_api.router)
+    app.include_router(audit_api.router)
     return app
