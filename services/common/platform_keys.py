@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from events.anchor import sign_anchor
 from events.custody.registry import TrustAnchor
 from events.keys import derive_key_id, generate_private_key, load_private_key, write_private_key
 from events.signing import public_key_b64
@@ -31,7 +32,7 @@ class PlatformKeys:
 
     @property
     def trust_file(self) -> Path:
-        """Public facts only: the authority anchor and the log's public key."""
+        """Public facts only: the authority anchor, the log's public key, and the log key's signature of the anchor."""
         return self.keys_dir / "trust.json"
 
     def ensure(self) -> dict[str, str]:
@@ -50,6 +51,7 @@ class PlatformKeys:
             "log_keyid": derive_key_id(log.public_key()),
             "log_public_key": public_key_b64(log),
         }
+        trust["anchor_signature"] = sign_anchor(anchor_from_trust(trust), trust["log_keyid"], log)
         if not self.trust_file.exists() or json.loads(self.trust_file.read_text()) != trust:
             self.trust_file.write_text(json.dumps(trust, indent=2) + "\n")
         return trust

@@ -42,6 +42,7 @@ class PipelineSettings:
     anchor: TrustAnchor
     log_keyid: str
     log_public_key: str
+    anchor_signature: str = ""  # the log key's signature of the anchor statement (events/anchor.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PipelineSettings:
@@ -57,6 +58,7 @@ class PipelineSettings:
             anchor=anchor_from_trust(trust),
             log_keyid=trust["log_keyid"],
             log_public_key=trust["log_public_key"],
+            anchor_signature=trust.get("anchor_signature", ""),
         )
 
 
