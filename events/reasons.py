@@ -73,6 +73,8 @@ FINDING_CODES: Final[dict[str, str]] = {
     "mine.over_capacity": "a mine's fine gold of the month went above its declared monthly capacity",
     "asmo.above_productivity": "an ASMO's fine gold of the month went above the productivity threshold "
     "(grams per member per day)",
+    "pallaqueras.above_monthly_limit": "a pallaqueras group's fine gold of the month went above the legal limit "
+    "for its registered members (66 g each in Puno)",
     "shipment.not_received": "a shipment was not received within the receipt window (clock-dependent)",
     "lot.held_past_certificate": "a certified lot is still held by its certificate's holder after the "
     "certificate ended or was withdrawn (clock-dependent)",

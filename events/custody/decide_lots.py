@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from events.custody import findings
 from events.custody.checks import certificates as certified
 from events.custody.checks import custody, gold
 from events.custody.checks.registry import require_certificate, require_mine
 from events.custody.clock import days_in_month, instant_ns, month_of
-from events.custody.composition import contributor_weights, extraction_parts
+from events.custody.composition import apportion, contributor_weights, extraction_parts
 from events.custody.lots import Lot, LotClass, Shipment
-from events.custody.outcome import Decision, Finding, PutLot, PutTally
+from events.custody.outcome import Change, Decision, Finding, PutLot, PutTally
 from events.custody.policy import Policy
 from events.custody.registry import Mine, Participant, Registry
 from events.custody.state import State, tally_key
@@ -22,6 +24,9 @@ from events.model.envelope import (
     LotShippedEvent,
 )
 from events.model.types import fine_mass_mg
+
+PALLAQUERAS: Final = "pallaqueras"
+"""The group kind the legal monthly limit per member applies to (registered pallaqueras of Puno)."""
 
 
 def lot_extracted(state: State, event: LotExtractedEvent, signer: str, policy: Policy) -> Decision:
@@ -55,7 +60,8 @@ def lot_extracted(state: State, event: LotExtractedEvent, signer: str, policy: P
         created_by=event.id,
     )
     tallies, flagged = monthly_tallies(state, event.id, event.time, asmo, mine, fine_mg, policy)
-    return [PutLot(lot), *tallies], flagged
+    groups, groups_flagged = pallaqueras_tallies(state, event.id, event.time, asmo, contributions, fine_mg, policy)
+    return [PutLot(lot), *tallies, *groups], flagged + groups_flagged
 
 
 def extraction_class(registry: Registry, data: LotExtracted, asmo: str, time: str) -> tuple[LotClass, tuple[str, ...]]:
@@ -95,6 +101,42 @@ def monthly_tallies(
         if above is not None:
             flagged.append(above)
     return [PutTally(mine_key, mine_before + fine_mg), PutTally(asmo_key, asmo_before + fine_mg)], flagged
+
+
+def pallaqueras_tallies(
+    state: State,
+    event_id: str,
+    time: str,
+    asmo: Participant,
+    contributions: list[tuple[str, int]] | None,
+    fine_mg: int,
+    policy: Policy,
+) -> Decision:
+    """Add each pallaqueras group's share of the lot's fine gold to its tally of the month; flag the legal limit.
+
+    A group's share is the lot's fine gold apportioned over the contributions by largest remainder (exact sum).
+    """
+    if not contributions:
+        return [], []
+    month = month_of(time)
+    changes: list[Change] = []
+    flagged: list[Finding] = []
+    shares = apportion(fine_mg, [share_bp for _, share_bp in contributions])
+    for (group, _), share_mg in zip(contributions, shares, strict=True):
+        counts = asmo.groups[group]
+        if counts.kind != PALLAQUERAS or share_mg == 0:
+            continue
+        key = tally_key("group", f"{asmo.participant}/{group}", month)
+        before = state.tallies.get(key, 0)
+        members = counts.women + counts.men
+        limit = members * policy.pallaquera_monthly_limit_mg
+        above = findings.pallaqueras_limit(
+            event_id, asmo.participant, group, month, before, before + share_mg, members, limit
+        )
+        if above is not None:
+            flagged.append(above)
+        changes.append(PutTally(key, before + share_mg))
+    return changes, flagged
 
 
 def lot_assayed(state: State, event: LotAssayedEvent, signer: str, policy: Policy) -> Decision:

@@ -121,3 +121,21 @@ def asmo_productivity(
         f"can produce under the productivity threshold ({threshold_mg} mg); its eligibility should be reviewed.",
         (("month", month), ("fine_mg", after_mg), ("threshold_mg", threshold_mg), ("members", members)),
     )
+
+
+def pallaqueras_limit(
+    event_id: str, asmo: str, group: str, month: str, before_mg: int, after_mg: int, members: int, limit_mg: int
+) -> Finding | None:
+    """This extraction takes a pallaqueras group's fine gold of the month above the legal limit for its registered
+    members (reported once)."""
+    if not before_mg <= limit_mg < after_mg:
+        return None
+    return Finding(
+        "pallaqueras.above_monthly_limit",
+        "alert",
+        (event_id,),
+        f"Pallaqueras group {group!r} of {asmo!r} has now contributed {after_mg} mg of fine gold in {month}, above "
+        f"the {limit_mg} mg its {members} registered pallaqueras may sell in a month; gold from elsewhere may be "
+        "entering the chain under their name.",
+        (("month", month), ("group", group), ("fine_mg", after_mg), ("limit_mg", limit_mg), ("members", members)),
+    )

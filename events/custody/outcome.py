@@ -71,7 +71,7 @@ class PutLot:
 
 @dataclass(frozen=True, slots=True)
 class PutTally:
-    """Set a monthly tally of extracted fine gold (`mine/<id>/<YYYY-MM>` or `asmo/<id>/<YYYY-MM>`) to a value."""
+    """Set a monthly tally of extracted fine gold (`mine/...`, `asmo/...` or `group/...`, see `tally_key`)."""
 
     key: str
     fine_mg: int

@@ -36,6 +36,9 @@ class Policy:
     """A first-sale premium this much below the rate (rounding, fineness estimates) is not flagged."""
     productivity_threshold_mg_per_miner_day: int = 4_000
     """Eligibility: about 4 g of fine gold per member per day; an ASMO's monthly output above it is flagged."""
+    pallaquera_monthly_limit_mg: int = 66_000
+    """Puno: a registered pallaquera may sell at most 66 g of gold a month; a pallaqueras group whose share of the
+    month's fine gold goes above its registered members (women and men) x this is flagged."""
     receipt_window_seconds: int = 30 * 24 * 3600
     """A shipment not received this long after it was shipped is flagged by `due_findings`."""
 

@@ -15,7 +15,8 @@ class State:
 
     - `registry`: participants, roles, keys, mines, certificates; every worker needs all of it.
     - `lots`: lot id -> Lot, plain values; a processor keeps each lot in its custodian's partition.
-    - `tallies`: `mine/<id>/<YYYY-MM>` and `asmo/<id>/<YYYY-MM>` -> extracted fine mg; lives with the ASMO.
+    - `tallies`: `mine/<id>/<YYYY-MM>`, `asmo/<id>/<YYYY-MM>` and `group/<asmo>/<group>/<YYYY-MM>` (pallaqueras
+      groups) -> extracted fine mg; lives with the ASMO.
     - `seen`: accepted event id -> digest, for idempotency.
 
     Any MutableMapping works (a processor can pass table views); `decide` only reads the entries an event names.
@@ -33,5 +34,5 @@ def initial_state(anchor: TrustAnchor) -> State:
 
 
 def tally_key(scope: str, owner: str, month: str) -> str:
-    """The key of a monthly tally: scope `mine` or `asmo`, the mine or ASMO id, and `YYYY-MM`."""
+    """The key of a monthly tally: scope `mine`, `asmo` or `group`, the mine, ASMO or `<asmo>/<group>`, `YYYY-MM`."""
     return f"{scope}/{owner}/{month}"

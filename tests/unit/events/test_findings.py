@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from events.codec import SignedEvent
 from events.custody import State, due_findings, evolve
+from events.custody.findings import pallaqueras_limit
 from events.custody.policy import DEFAULT_POLICY
 from tests.unit.events.scenario import (
     ECO_ASMO,
@@ -138,6 +141,84 @@ def test_asmo_output_above_the_productivity_threshold(scenario: Scenario, state:
     (accepted,) = accept(state, scenario.extract(FM_ASMO, "b", "oro-puno-deep", 1, fineness="1000"))
     (finding,) = accepted.findings
     assert (finding.code, dict(finding.figures)["members"]) == ("asmo.above_productivity", 80)
+
+
+# -- pallaqueras above the legal monthly amount -----------------------------------------------------------------
+
+PALLAQUERAS_ASMO = "cruz-pata"
+PALLAQUERAS = "pallaqueras-la-rinconada"
+MEMBERS = "cruz-pata-members"
+PIT = "cruz-pata-chaquiminas"
+LIMIT_MG = 2 * DEFAULT_POLICY.pallaquera_monthly_limit_mg  # two registered pallaqueras: 132 g a month
+
+
+def with_pallaqueras(scenario: Scenario, state: State) -> None:
+    """An ASMO with a group of two registered pallaqueras, a bateadoras group of one, and a mine without limits."""
+    accept(
+        state,
+        scenario.register(
+            PALLAQUERAS_ASMO,
+            ["asmo"],
+            members=(35, 85),
+            groups=[
+                (PALLAQUERAS, "pallaqueras", 2, 0),
+                ("bateadoras", "bateadoras", 1, 0),
+                (MEMBERS, "members", 32, 85),
+            ],
+        ),
+        scenario.mine(PIT, PALLAQUERAS_ASMO, capacity_mg=10**12),
+    )
+
+
+def half_theirs(scenario: Scenario, lot: str, mass_mg: int, group: str = PALLAQUERAS, **options: Any) -> SignedEvent:
+    """An extraction at fineness 1000 whose fine gold is half the group's, half the other members'."""
+    halves = [(group, 5_000), (MEMBERS, 5_000)]
+    return scenario.extract(PALLAQUERAS_ASMO, lot, PIT, mass_mg, fineness="1000", contributions=halves, **options)
+
+
+def test_pallaqueras_above_the_legal_monthly_amount_are_flagged_once(scenario: Scenario, state: State) -> None:
+    with_pallaqueras(scenario, state)
+    assert findings_of(state, half_theirs(scenario, "a", 2 * LIMIT_MG)) == []  # exactly at the limit
+    (accepted,) = accept(state, half_theirs(scenario, "b", 2))  # one more mg for the pallaqueras
+    (finding,) = accepted.findings
+    assert finding.code == "pallaqueras.above_monthly_limit"
+    assert dict(finding.figures) == {
+        "month": "2026-03",
+        "group": PALLAQUERAS,
+        "fine_mg": LIMIT_MG + 1,
+        "limit_mg": LIMIT_MG,
+        "members": 2,
+    }
+    assert findings_of(state, half_theirs(scenario, "c", 2)) == []  # reported once a month
+
+
+def test_pallaqueras_limit_counts_per_calendar_month(scenario: Scenario, state: State) -> None:
+    with_pallaqueras(scenario, state)
+    accept(state, half_theirs(scenario, "a", 2 * LIMIT_MG, time="2026-03-31T23:00:00Z"))
+    assert findings_of(state, half_theirs(scenario, "b", 2 * LIMIT_MG, time="2026-04-01T00:00:00Z")) == []
+
+
+def test_other_groups_and_lots_without_contributions_have_no_legal_limit(scenario: Scenario, state: State) -> None:
+    with_pallaqueras(scenario, state)
+    assert findings_of(state, half_theirs(scenario, "a", 10 * LIMIT_MG, group="bateadoras")) == []
+    no_groups = scenario.extract(PALLAQUERAS_ASMO, "b", PIT, 10 * LIMIT_MG, fineness="1000")
+    assert findings_of(state, no_groups) == []
+    assert not any(key.startswith("group/") for key in state.tallies)
+
+
+def test_the_limit_is_reported_by_the_extraction_that_crosses_it() -> None:
+    assert pallaqueras_limit("ev", "asmo", "g", "2026-03", 0, 132_000, 2, 132_000) is None
+    flagged = pallaqueras_limit("ev", "asmo", "g", "2026-03", 132_000, 132_001, 2, 132_000)
+    assert flagged is not None
+    assert "2 registered pallaqueras" in flagged.detail
+    assert pallaqueras_limit("ev", "asmo", "g", "2026-03", 132_001, 140_000, 2, 132_000) is None
+
+
+def test_the_group_share_of_fine_gold_is_apportioned_exactly(scenario: Scenario, state: State) -> None:
+    with_pallaqueras(scenario, state)
+    odd = [(PALLAQUERAS, 3_333), (MEMBERS, 6_667)]
+    accept(state, scenario.extract(PALLAQUERAS_ASMO, "a", PIT, 10, fineness="1000", contributions=odd))
+    assert state.tallies[f"group/{PALLAQUERAS_ASMO}/{PALLAQUERAS}/2026-03"] == 3  # 3.333 -> 3, 6.667 -> 7
 
 
 # -- clock-dependent findings -------------------------------------------------------------------------------------

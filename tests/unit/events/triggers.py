@@ -369,6 +369,21 @@ _TABLE: Final[tuple[Trigger, ...]] = (
             s.extract(s.id("asmo"), s.id("lot"), s.id("pit"), 200_000, fineness="1000"),
         ],
     ),
+    Trigger(  # one registered pallaquera may sell at most 66 g a month; the ASMO's productivity allows 124 g
+        "pallaqueras.above_monthly_limit",
+        lambda s: [
+            s.register(s.id("asmo"), ["asmo"], members=(1, 0), groups=[(s.id("pallaqueras"), "pallaqueras", 1, 0)]),
+            s.mine(s.id("pit"), s.id("asmo"), capacity_mg=10**12),
+            s.extract(
+                s.id("asmo"),
+                s.id("lot"),
+                s.id("pit"),
+                66_001,
+                fineness="1000",
+                contributions=[(s.id("pallaqueras"), 10_000)],
+            ),
+        ],
+    ),
 )
 
 TRIGGERS: Final[dict[str, Trigger]] = {t.code: t for t in _TABLE}
