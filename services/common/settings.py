@@ -43,6 +43,7 @@ class PipelineSettings:
     log_keyid: str
     log_public_key: str
     anchor_signature: str = ""  # the log key's signature of the anchor statement (events/anchor.py)
+    public_url: str = ""  # GOLDTRACE_PUBLIC_URL: the query service's public base URL (QR codes); empty: per request
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PipelineSettings:
@@ -59,6 +60,7 @@ class PipelineSettings:
             log_keyid=trust["log_keyid"],
             log_public_key=trust["log_public_key"],
             anchor_signature=trust.get("anchor_signature", ""),
+            public_url=env.get("GOLDTRACE_PUBLIC_URL", "").rstrip("/"),
         )
 
 
