@@ -2,8 +2,10 @@
 
 Steps: (1) fold the events in the given order from the anchor alone, with the same rules as the processor;
 (2) walk the lot's upstream graph back to its extractions; (3) collect every upstream event (and the registry
-events of its signers, origin mines and certificates) with its outcome; (4) the lot is verified when it exists
-and no such event was refused. The origins, the women's share and the premium come from the lot's state.
+events of its signers, origin mines and certificates, and of everyone they name) with its outcome: a closed set,
+so replaying these events alone decides them alike (a provenance bundle carries exactly them); (4) the lot is
+verified when it exists and no such event was refused. The origins, the women's share and the premium come
+from the lot's state.
 """
 
 from __future__ import annotations
@@ -111,8 +113,13 @@ def verify_lot(
 def lot_verdict(replayed: Replay, lot: str, policy: Policy = DEFAULT_POLICY, now: datetime | None = None) -> LotVerdict:
     """The verdict of one lot from a replay; with `now`, clock-dependent findings of its upstream lots too."""
     lots = upstream_lots(replayed, lot)
-    records = upstream_records(replayed, lots)
-    reasons = [reason for record in records if (reason := refusal_reason(record)) is not None]
+    positions = closed_positions(replayed, lots)
+    records = [replayed.records[p] for p in positions]
+    # Refusals and findings of the lot's own history and registry; the events that only make a later
+    # transformation of the lot decidable (the histories of the other inputs) are listed, not judged.
+    history = {p for upstream in lots for p in replayed.by_lot.get(upstream, ())}
+    own = [replayed.records[p] for p in positions if p in history or not replayed.records[p].type.startswith("lot.")]
+    reasons = [reason for record in own if (reason := refusal_reason(record)) is not None]
     state_lot = replayed.state.lots.get(lot)
     if state_lot is None:
         reasons.insert(
@@ -122,7 +129,7 @@ def lot_verdict(replayed: Replay, lot: str, policy: Policy = DEFAULT_POLICY, now
                 f"No accepted event in the set creates lot {lot!r}; the set lacks its extraction or transformation.",
             ),
         )
-    findings = [finding for record in records for finding in record.findings]
+    findings = [finding for record in own for finding in record.findings]
     if now is not None:
         findings.extend(due_upstream(replayed, lots, now, policy))
     return LotVerdict(
@@ -136,18 +143,56 @@ def lot_verdict(replayed: Replay, lot: str, policy: Policy = DEFAULT_POLICY, now
 
 
 def upstream_records(replayed: Replay, lots: list[str]) -> list[EventRecord]:
-    """Events naming any upstream lot, plus registry events of their signers, origin mines and certificates."""
-    positions = {p for lot in lots for p in replayed.by_lot.get(lot, ())}
-    subjects = {replayed.state.registry.authority} | {replayed.records[p].signer for p in positions}
+    """The events a replay of the lots' history needs, in log order (see `closed_positions`)."""
+    return [replayed.records[p] for p in closed_positions(replayed, lots)]
+
+
+def closed_positions(replayed: Replay, lots: list[str]) -> list[int]:
+    """Positions of the events a replay of the lots' history needs, in log order; alone, they decide alike.
+
+    A closed set: events naming an upstream lot; the histories of lots consumed alongside one (a later
+    transformation of the lot with other inputs); and, transitively, the registry events of every signer and of
+    every participant, mine and certificate such an event reads (a receiver, an assayer, a certificate, its
+    issuer and its mines).
+    """
+    positions = _lot_positions(replayed, lots)
+    subjects = {replayed.state.registry.authority}
     for lot in lots:
         found = replayed.state.lots.get(lot)
         if found is not None:
             subjects.update(part.mine for part in found.composition)
             subjects.update(found.certificates)
-    for subject in subjects:
-        registry_events = replayed.by_subject.get(subject, ())
-        positions.update(p for p in registry_events if not replayed.records[p].type.startswith("lot."))
-    return [replayed.records[p] for p in sorted(positions)]
+    for position in positions:
+        subjects.add(replayed.records[position].signer)
+        subjects.update(replayed.records[position].refs)
+    done: set[str] = set()
+    while subjects:
+        subject = subjects.pop()
+        done.add(subject)
+        for position in replayed.by_subject.get(subject, ()):
+            record = replayed.records[position]
+            if record.type.startswith("lot.") or position in positions:
+                continue
+            positions.add(position)
+            subjects.update(name for name in (record.signer, *record.refs) if name not in done)
+    return sorted(positions)
+
+
+def _lot_positions(replayed: Replay, lots: list[str]) -> set[int]:
+    """Events naming the lots, closed over the inputs of every transformation among them (with their history)."""
+    wanted = set(lots)
+    pending = list(lots)
+    positions: set[int] = set()
+    while pending:
+        for position in replayed.by_lot.get(pending.pop(), ()):
+            if position in positions:
+                continue
+            positions.add(position)
+            for consumed in replayed.records[position].inputs:
+                fresh = [lot for lot in upstream_lots(replayed, consumed) if lot not in wanted]
+                wanted.update(fresh)
+                pending.extend(fresh)
+    return positions
 
 
 def refusal_reason(record: EventRecord) -> Reason | None:

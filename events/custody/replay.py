@@ -12,7 +12,15 @@ from events.custody.outcome import Accepted, Duplicate, Finding
 from events.custody.policy import DEFAULT_POLICY, Policy
 from events.custody.registry import TrustAnchor
 from events.custody.state import State, initial_state
-from events.model.envelope import Event, LotTransformedEvent
+from events.model.envelope import (
+    CertificateIssuedEvent,
+    Event,
+    LotAssayedEvent,
+    LotExtractedEvent,
+    LotShippedEvent,
+    LotTransformedEvent,
+    MineRegisteredEvent,
+)
 
 OutcomeName = Literal["accepted", "duplicate", "rejected"]
 
@@ -32,6 +40,8 @@ class EventRecord:
     code: str | None = None
     detail: str | None = None
     findings: tuple[Finding, ...] = ()
+    inputs: tuple[str, ...] = ()  # the lots a transformation consumed
+    refs: tuple[str, ...] = ()  # registry subjects (participants, mines, certificates) the decision read
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-able dict."""
@@ -69,21 +79,39 @@ def named_lots(event: Event) -> tuple[str, ...]:
     return () if lot is None else (lot,)
 
 
+def registry_refs(event: Event) -> tuple[str, ...]:
+    """Registry subjects besides the signer whose events decide this event (a receiver, a mine, a certificate)."""
+    if isinstance(event, LotExtractedEvent):
+        mine, certificate = event.data.mine, event.data.certificate
+        return (mine,) if certificate is None else (mine, certificate)
+    if isinstance(event, LotShippedEvent):
+        return (event.data.to,)
+    if isinstance(event, LotAssayedEvent):
+        return (event.data.assayer,)
+    if isinstance(event, CertificateIssuedEvent):
+        return (event.data.holder, *event.data.mines)
+    if isinstance(event, MineRegisteredEvent):
+        return (event.data.operator,)
+    return ()
+
+
 def replay(events: Iterable[SignedEvent], anchor: TrustAnchor, policy: Policy = DEFAULT_POLICY) -> Replay:
     """Fold the events in the given order from the anchor alone, recording every outcome."""
     result = Replay(initial_state(anchor))
     for signed, outcome in fold_outcomes(result.state, events, policy):
         event = signed.event
-        common = (event.id, event.type, event.subject, event.signer, event.keyid, event.time)
+        common = (event.id, event.type, event.subject, event.signer, event.keyid, event.time, signed.digest.hex())
+        inputs = tuple(event.data.inputs) if isinstance(event, LotTransformedEvent) else ()
+        refs = registry_refs(event)
         if isinstance(outcome, Accepted):
-            record = EventRecord(*common, signed.digest.hex(), "accepted", findings=outcome.findings)
+            record = EventRecord(*common, "accepted", findings=outcome.findings, inputs=inputs, refs=refs)
             if isinstance(event, LotTransformedEvent):
                 for output in event.data.outputs:
-                    result.parents[output.lot] = tuple(event.data.inputs)
+                    result.parents[output.lot] = inputs
         elif isinstance(outcome, Duplicate):
-            record = EventRecord(*common, signed.digest.hex(), "duplicate")
+            record = EventRecord(*common, "duplicate", inputs=inputs, refs=refs)
         else:
-            record = EventRecord(*common, signed.digest.hex(), "rejected", outcome.code, outcome.detail)
+            record = EventRecord(*common, "rejected", outcome.code, outcome.detail, inputs=inputs, refs=refs)
         position = len(result.records)
         result.records.append(record)
         for lot in named_lots(event):
