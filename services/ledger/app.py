@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from events.treehead import tree_head_json
+from services.ledger.audit_clock import AuditClock
 from services.ledger.consumer import LedgerConsumer
 from services.ledger.errors import LedgerError
 from services.ledger.heads import HeadSigner, LogKey, load_log_key
@@ -96,6 +97,8 @@ async def run(settings: LedgerSettings, stop: asyncio.Event) -> None:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(ledger.consumer.run(stop))
                 tasks.create_task(ledger.signer.run(stop, settings.head_interval_s))
+                clock = AuditClock(ledger.pool, settings.audit_policy)
+                tasks.create_task(clock.run(stop, settings.audit_interval_s, ledger.consumer.caught_up))
         finally:
             server.close()
             await server.wait_closed()

@@ -110,6 +110,16 @@ class LedgerConsumer:
             await consumer.stop()
         self.healthy = False
 
+    def caught_up(self) -> bool:
+        """Whether everything the broker held at the last fetch is written: the projection is current."""
+        consumer = self._consumer
+        if consumer is None or not self.healthy or self._writing is not None:
+            return False
+        highwaters = [consumer.highwater(tp) for tp in self._partitions]
+        return all(
+            end is not None and self._position(tp) >= end for tp, end in zip(self._partitions, highwaters, strict=True)
+        )
+
     @property
     def committed(self) -> dict[TopicPartition, int]:
         """The next offset to read of each partition, as last committed to PostgreSQL."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from events.custody.policy import DEFAULT_POLICY, Policy
 from services.common.settings import Topics, platform_keys
 from services.ledger.errors import LedgerError
 from services.stack import postgres
@@ -20,7 +21,8 @@ class LedgerSettings:
     Environment: KAFKA_BOOTSTRAP, DATABASE_URL and GOLDTRACE_* as for the stack; GOLDTRACE_TOPIC_PREFIX (topics
     `<prefix>.events.accepted` / `.rejected`), GOLDTRACE_LOG_KEY_FILE (default $GOLDTRACE_HOME/keys/log.pem),
     GOLDTRACE_LOG_KEY_ID (default derived from the key), GOLDTRACE_LEDGER_HEAD_INTERVAL_S (5),
-    GOLDTRACE_LEDGER_BATCH_RECORDS (2000), GOLDTRACE_LEDGER_POLL_MS (200), GOLDTRACE_LEDGER_PORT (18083).
+    GOLDTRACE_LEDGER_BATCH_RECORDS (2000), GOLDTRACE_LEDGER_POLL_MS (200), GOLDTRACE_LEDGER_PORT (18083);
+    the audit clock: GOLDTRACE_AUDIT_INTERVAL_S (30), GOLDTRACE_AUDIT_RECEIPT_WINDOW_S (the policy's 30 days).
     """
 
     kafka_bootstrap: str
@@ -34,6 +36,10 @@ class LedgerSettings:
     poll_timeout_ms: int
     http_host: str
     http_port: int
+    audit_interval_s: float = 30.0
+    """How often the audit clock writes the findings that became due (services/ledger/audit_clock.py)."""
+    audit_policy: Policy = DEFAULT_POLICY
+    """The policy of the clock-dependent findings: the rules' own, with the receipt window settable."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LedgerSettings:
@@ -54,6 +60,13 @@ class LedgerSettings:
             poll_timeout_ms=int(_number(env, "GOLDTRACE_LEDGER_POLL_MS", 200, 1)),
             http_host=env.get("GOLDTRACE_LEDGER_HOST", "127.0.0.1"),
             http_port=stack.ledger_port,
+            audit_interval_s=_number(env, "GOLDTRACE_AUDIT_INTERVAL_S", 30.0, 0.05),
+            audit_policy=replace(
+                DEFAULT_POLICY,
+                receipt_window_seconds=int(
+                    _number(env, "GOLDTRACE_AUDIT_RECEIPT_WINDOW_S", DEFAULT_POLICY.receipt_window_seconds, 1)
+                ),
+            ),
         )
 
 
