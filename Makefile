@@ -15,7 +15,7 @@ TEST_POSTGRES_PORT ?= 25432
 TEST_ENV := GOLDTRACE_HOME=$(TEST_HOME) GOLDTRACE_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	GOLDTRACE_KAFKA_CONTROLLER_PORT=$(TEST_KAFKA_CONTROLLER_PORT) GOLDTRACE_POSTGRES_PORT=$(TEST_POSTGRES_PORT)
 
-.PHONY: help install up down status demo test unit lint bench clean
+.PHONY: help install browsers up down status demo test unit lint bench clean
 
 help:
 	@echo "make demo   - set everything up, start the stack in the background, play the Puno demo"
@@ -32,6 +32,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Headless Chromium (Debian's package) for the browser tests; does nothing when it is already there.
+browsers:
+	@bash infra/browsers/install.sh
+
 up: $(STAMP)
 	$(GT) up
 
@@ -45,7 +49,7 @@ demo: $(STAMP)
 	$(GT) up
 	$(GT) demo
 
-test: $(STAMP)
+test: $(STAMP) browsers
 	@export $(TEST_ENV); \
 	$(GT) up --infra-only || { $(GT) down; exit 1; }; \
 	$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
