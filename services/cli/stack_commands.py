@@ -53,7 +53,7 @@ def _status(args: argparse.Namespace) -> int:
         for name, state in current.services.items():
             print(f"{name}: {state}")
         print(f"Gateway: {current.gateway_url}   Query: {current.query_url}")
-        print(f"Transparency log public key: {current.log_public_key}")
+        print(f"Transparency log public key: {current.log_public_key}   (served at {current.query_url}/v1/log/key)")
         print(f"Home: {current.home}   Logs: {current.logs}")
     return 0
 

@@ -22,7 +22,7 @@ class LotState(_Out):
     """A lot's current state as the custody processor last decided it (the `lots` projection)."""
 
     lot: str
-    custodian: str | None = Field(description="Who holds the lot now; null while in transit or once consumed")
+    custodian: str | None = Field(description="Who holds the lot (who consumed it, once consumed); null in transit")
     status: Literal["held", "in_transit", "consumed"] | str
     lot_class: str = Field(description="fairmined-ecological, fairmined or uncertified")
     mass_mg: int

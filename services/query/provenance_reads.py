@@ -86,8 +86,11 @@ def provenance_document(checked: Checked) -> dict[str, Any]:
         if refused:
             reasons = refused
     document = verdict.to_json()
+    records = document["events"]
+    if not any(record["type"].startswith("lot.") for record in records):
+        records = []  # a lot never accepted: the authority's registration alone says nothing about it
     events = []
-    for record in document["events"]:
+    for record in records:
         stored = upstream.events[record["id"]]
         events.append(
             {

@@ -34,7 +34,7 @@ _GRAPH_SQL: Final = """
         JOIN lot_inputs edge ON edge.lot = w.lot OR edge.input_lot = w.lot
         JOIN lot_inputs other ON other.event_id = edge.event_id
     )
-    SELECT w.lot, li.input_lot, li.event_id, li.process
+    SELECT w.lot, li.lot, li.input_lot, li.event_id, li.process
     FROM (SELECT lot FROM wanted LIMIT $2) w
     LEFT JOIN lot_inputs li ON li.lot = w.lot OR li.input_lot = w.lot
 """
@@ -124,7 +124,9 @@ class Upstream:
     @property
     def known(self) -> bool:
         """Whether anything at all was ever stored about the lot (a row, an event, a refusal)."""
-        return self.current is not None or bool(self.events) or any(r.subject == self.lot for r in self.refusals)
+        if self.current is not None or any(r.subject == self.lot for r in self.refusals):
+            return True
+        return any(event.event_type.startswith("lot.") for event in self.events.values())
 
 
 async def lot_row(db: Db, lot: str) -> dict[str, Any] | None:
@@ -153,13 +155,13 @@ async def fetch_upstream(db: Db, lot: str, authority: str) -> Upstream:
     upstream = Upstream(lot, lots, edges)
     upstream.current = await lot_row(db, lot)
     transformations = sorted({edge.event_id for edge in edges})
-    rows = await db.fetch(_LOT_EVENTS_SQL, lots, transformations, MAX_EVENTS + 1)
-    _keep(upstream, rows)
-    await _close_registry(db, upstream, authority)
+    _keep(upstream, await db.fetch(_LOT_EVENTS_SQL, lots, transformations, MAX_EVENTS + 1))
     upstream.refusals = [
         Refusal(r[0], r[1] or "", (r[2] or "").rsplit("/", 1)[-1], r[3], r[4], r[5], r[6])
         for r in await db.fetch(_REFUSALS_SQL, lots, MAX_REFUSALS)
     ]
+    if upstream.known:
+        await _close_registry(db, upstream, authority)
     return upstream
 
 
@@ -173,7 +175,7 @@ async def _graph(db: Db, lot: str) -> tuple[list[str], list[Edge]]:
             f"Lot {lot!r} has more than {MAX_WANTED_LOTS} lots in its history; its provenance is too large to "
             "serve here. Ask the auditor's API for its custody graph instead.",
         )
-    edges = {Edge(row[0], row[1], row[2], row[3]) for row in rows if row[1] is not None}
+    edges = {Edge(row[1], row[2], row[3], row[4]) for row in rows if row[1] is not None}
     return lots, sorted(edges, key=lambda e: (e.lot, e.input_lot))
 
 
