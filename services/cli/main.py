@@ -7,10 +7,16 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from services.cli import demo_commands, key_commands, stack_commands, submit_commands
+from services.cli import demo_commands, key_commands, stack_commands, submit_commands, token_commands
 
 # Each module exposes `register(subparsers)`; a registered parser sets `handler` (args -> exit code).
-COMMAND_MODULES: tuple[ModuleType, ...] = (stack_commands, key_commands, submit_commands, demo_commands)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    stack_commands,
+    key_commands,
+    submit_commands,
+    demo_commands,
+    token_commands,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
