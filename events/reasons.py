@@ -1,7 +1,7 @@
 """The catalogue of every reason code and finding code of the kernel, with its meaning.
 
 Decode, signature and key-file codes come from events/errors.py; log codes from the error classes of the
-Merkle log modules; custody refusals, findings and verdict reasons are listed here. events/README.md shows
+Merkle log modules; bundle codes from events/bundle_parse.py and the anchor statement's error class; custody refusals, findings and verdict reasons are listed here. events/README.md shows
 the same tables (`catalogue_markdown()`), and a test keeps README, catalogue and source in agreement.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from events import log_entry, merkle, treehead
+from events import anchor, log_entry, merkle, treehead
+from events.bundle_parse import BUNDLE_CODES
 from events.errors import DECODE_CODES, KEY_FILE_CODES, SIGNATURE_ERRORS, GoldtraceError
 
-Kind = Literal["decode", "signature", "key file", "log", "refusal", "finding", "verdict"]
+Kind = Literal["decode", "signature", "key file", "log", "bundle", "refusal", "finding", "verdict"]
 
 REFUSAL_CODES: Final[dict[str, str]] = {
     "event.id_conflict": "the event id was accepted before for an event with other content",
@@ -122,6 +123,7 @@ def _build() -> dict[str, Code]:
         ("signature", {cls.CODE: _first_line(cls.__doc__) for cls in SIGNATURE_ERRORS}),
         ("key file", KEY_FILE_CODES),
         ("log", _error_class_codes(merkle, treehead, log_entry)),
+        ("bundle", {**_error_class_codes(anchor), **BUNDLE_CODES}),
         ("refusal", REFUSAL_CODES),
         ("finding", FINDING_CODES),
         ("verdict", VERDICT_CODES),
@@ -142,6 +144,7 @@ KIND_TITLES: Final[dict[Kind, str]] = {
     "signature": "Signatures and keys (events/signing.py, custody step 1)",
     "key file": "Key files (events/keys.py)",
     "log": "Transparency log (events/merkle.py, treehead.py, log_entry.py)",
+    "bundle": "Provenance bundles (events/bundle_parse.py, bundle_verify.py, anchor.py): why a bundle does not verify",
     "refusal": "Custody rules (events/custody): the event is rejected",
     "finding": "Findings (events/custody): the event is accepted and flagged for the auditor",
     "verdict": "Lot verdict (events/verdict.py): why a lot is not verified",

@@ -45,6 +45,7 @@ from tests.unit.events.scenario import (
 EXCLUDED_KINDS: Final[dict[Kind, str]] = {
     "key file": "raised reading or writing private-key files (events/keys.py, the CLI); no event carries a key file",
     "log": "raised checking transparency-log proofs and tree heads; never the outcome of an event",
+    "bundle": "raised verifying a provenance bundle offline (events/bundle_verify.py); never the outcome of an event",
     "verdict": "why a lot's provenance is not verified (events/verdict.py), derived from outcomes; never an outcome",
 }
 
