@@ -107,6 +107,7 @@ async def run(
         example_file=demo.example_file,
         example_key_file=key_file(demo, cast.CECOMIP),
         example_keyid=public[cast.CECOMIP].keyid,
+        audit_url=f"{settings.query_url}/audit",
     )
     lines, as_expected = summary_lines(
         season,
@@ -115,6 +116,7 @@ async def run(
         TrustAnchor(AUTHORITY_ID, authority.keyid, authority.public_key),
         links,
         played.already_there,
+        now,
     )
     for line in lines:
         say(line)

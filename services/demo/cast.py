@@ -6,7 +6,8 @@ members, 58 of them women; "Divinas en Brillo de Oro": 21 women); the rest are d
 
 The pallaqueras of La Rinconada are registered as a group of Cruz Pata Chaquiminas, whose workings lie at
 Chaquiminas by La Rinconada: a pallaquera's gold is backed by a "constancia de origen" from the concession holder,
-so her contribution enters the chain through the lots that holder declares. Linda 2 (Madre de Dios) is still in
+so her contribution enters the chain through the lots that holder declares. Twelve are registered with Cruz Pata:
+together they may sell at most 12 x 66 g of gold a month. Linda 2 (Madre de Dios) is still in
 certification: its gold is the season's uncertified gold.
 """
 
@@ -105,7 +106,7 @@ CAST: Final[tuple[Cast, ...]] = (
         ("asmo",),
         members=(35, 85),
         groups=(
-            Group(PALLAQUERAS, "pallaqueras", 25, 0),
+            Group(PALLAQUERAS, "pallaqueras", 12, 0),
             Group(CRUZ_PATA_MEMBERS, "members", 10, 85),
         ),
     ),

@@ -7,12 +7,16 @@ Story (days before the season's end; every figure is invented for the demo, with
 - days 110-79, first sales to the first authorized buyer at the Fairmined rate: CECOMIP (with the bateadoras'
   share), Cruz Pata (with the pallaqueras' share), Oro Puno (premium below the rate: a finding), CECOMIP again
   (weighed light on receipt: a finding).
+- day 70: Cruz Pata declares a lot as mostly its pallaqueras' gold, more than its 12 registered pallaqueras may
+  legally sell in a month (a finding); it still holds the lot when its certificate lapses (a finding of the audit
+  clock: held past its certificate's end).
 - days 60-55: Linda 2, in certification, sells two uncertified lots in one day, above its mine's declared
   capacity (a finding); the buyer melts them, then tries to split one of them again (double spend: refused).
 - days 50-45: the buyer melts the Fairmined Ecological lots into one doré, has it assayed, ships it, the
   Fairmined lot and the uncertified doré to the refinery.
-- days 35-33: the refinery refines each class apart into bars with serials; before refining the uncertified doré
-  properly it declares more fine gold out than went in (refused).
+- days 35-32: the refinery refines each class apart into bars with serials; before refining the uncertified doré
+  properly it declares more fine gold out than went in (refused). It ships a 1 kg Ecological bar to the jeweller,
+  who never confirms receiving it (a finding of the audit clock once the receipt window has passed).
 - day 30: Cruz Pata declares a lot under its lapsed certificate (refused); day 25: someone signs an extraction
   in CECOMIP's name with another key (forged signature: refused).
 - days 20-10: a 100 g Fairmined Ecological bar goes to the jeweller, who makes rings: `ring-01-<tag>` is the lot
@@ -59,9 +63,11 @@ def build_season(seed: DemoSeed, keys: Mapping[str, PublicKeyEntry]) -> Season:
     steps = [
         *story.registry(),
         *story.first_sales(),
+        *story.pallaqueras(),
         *story.uncertified_gold(),
         *story.buyer_to_refinery(),
         *story.refinery(),
+        *story.unreceived_bar(),
         *story.late_attempts(),
         *story.jeweller(),
     ]
@@ -85,6 +91,8 @@ class _Story:
         lot = b.lot_id
         self.cecomip_1, self.cecomip_2, self.cecomip_forged = lot("cecomip-01"), lot("cecomip-02"), lot("cecomip-03")
         self.cruz_pata_1, self.cruz_pata_lapsed = lot("cruz-pata-01"), lot("cruz-pata-02")
+        self.cruz_pata_pallaqueras = lot("cruz-pata-03")
+        self.lost_bar = lot("bar-1kg-02")
         self.oro_puno_1 = lot("oro-puno-01")
         self.linda_1, self.linda_2 = lot("linda-2-01"), lot("linda-2-02")
         self.eco_dore, self.uncertified_dore = lot("dore-01"), lot("dore-02")
@@ -98,6 +106,8 @@ class _Story:
             self.eco_bar: "100 g Fairmined Ecological bar the ring was made from",
             self.fairmined_bar: "500 g Fairmined bar from Cruz Pata, with the pallaqueras' share",
             self.uncertified_bar: "bar of Linda 2's uncertified gold (its history shows the refused attempts)",
+            self.cruz_pata_pallaqueras: "Cruz Pata lot declared as mostly pallaqueras' gold, held past its certificate",
+            self.lost_bar: "1 kg Ecological bar shipped to the jeweller and never received",
         }
         self.serials = 0
 
@@ -172,6 +182,23 @@ class _Story:
         expected = ACCEPTED if premium_share_bp >= enough_bp else flagged("premium.below_rate")
         events.append(b.ship(asmo, lot, cast.TRADER, day(days - 1, 8), premium=premium, expected=expected))
         return events
+
+    # -- day 70 -----------------------------------------------------------------------------------------------
+    def pallaqueras(self) -> list[Step]:
+        """Cruz Pata declares 85 % of a lot as its pallaqueras' gold: above the legal amount for 12 of them."""
+        b, day = self.b, self.b.seed.day
+        extract = b.extract(
+            cast.CRUZ_PATA,
+            self.cruz_pata_pallaqueras,
+            cast.CRUZ_PATA_MINE,
+            1_150_000,
+            "860",
+            day(70, 7, 30),
+            certificate=self.certificates[cast.CRUZ_PATA],
+            contributions=[(cast.PALLAQUERAS, 8_500), (cast.CRUZ_PATA_MEMBERS, 1_500)],
+            expected=flagged("pallaqueras.above_monthly_limit"),
+        )
+        return [_step(cast.CRUZ_PATA, "declares a lot as mostly its pallaqueras' gold, and keeps it", extract)]
 
     # -- days 60-55 -------------------------------------------------------------------------------------------
     def uncertified_gold(self) -> list[Step]:
@@ -305,6 +332,12 @@ class _Story:
             raise ValueError(f"lot {lot} holds too little fine gold for these bars")
         outputs.append(Output(b.lot_id(grain), "grain", mass_for(rest, BAR_FINENESS), BAR_FINENESS))
         return outputs
+
+    # -- day 32 -----------------------------------------------------------------------------------------------
+    def unreceived_bar(self) -> list[Step]:
+        """The refinery ships a 1 kg Ecological bar to the jeweller, who never confirms receiving it."""
+        ship = self.b.ship(cast.REFINER, self.lost_bar, cast.JEWELLER, self.b.seed.day(32, 9))
+        return [_step(cast.REFINER, "ships a 1 kg Ecological bar to the jeweller (never received)", ship)]
 
     # -- days 30-25 -------------------------------------------------------------------------------------------
     def late_attempts(self) -> list[Step]:

@@ -1,4 +1,5 @@
-"""What the demo prints at the end: the verified ring, the refused attempts, the findings and what to try next.
+"""What the demo prints at the end: the verified ring, the refused attempts, the findings (those of the events, and
+those the ledger's audit clock adds as time passes), the audit dashboard and what to try next.
 
 The ring's verdict comes from `events/verdict.py` replaying the season's signed events from the trust anchor, as
 an offline verifier would; the outcomes come from the gateway, and any difference from the expected ones is shown.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from events.custody import due_findings
 from events.custody.registry import TrustAnchor
 from events.custody.replay import Replay, replay
 from events.verdict import LotVerdict, lot_verdict
@@ -28,6 +31,10 @@ class Links:
     example_file: Path
     example_key_file: Path
     example_keyid: str
+    audit_url: str = ""
+    """The audit dashboard (`<query>/audit`)."""
+    auditor_token_file: Path | None = None
+    """A file holding an auditor token for the dashboard (None: say how to issue one)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ def summary_lines(
     anchor: TrustAnchor,
     links: Links,
     already_there: int,
+    now: datetime,
 ) -> tuple[list[str], bool]:
     """The closing summary, and whether everything went as the season expects (ring verified, no surprises)."""
     events = [event.planned for event in signed]
@@ -107,6 +115,8 @@ def summary_lines(
     lines += ["", "Refused attempts (each refused with its reason):"]
     lines += attempt_lines(events, final)
     lines += ["", *finding_lines(events, final, replayed)]
+    lines += ["", *due_lines(replayed, now)]
+    lines += ["", *dashboard_lines(links)]
     lines += ["", *next_lines(season, links)]
     return lines, ring_ok and not wrong
 
@@ -163,6 +173,25 @@ def finding_lines(events: Sequence[PlannedEvent], final: Mapping[str, EventStatu
     for record in replayed.records:
         if record.event_id in ids:
             lines += [f"  {f.code}  {f.detail}\n      event {record.event_id}" for f in record.findings]
+    return lines
+
+
+def due_lines(replayed: Replay, now: datetime) -> list[str]:
+    """The findings that time made due by `now` (the ledger's audit clock writes the same ones)."""
+    report = due_findings(replayed.state, now)
+    lines = ["Findings that time made due (the ledger's audit clock writes them within 30 s):"]
+    lines += [f"  {f.code}  {f.detail}" for f in report.findings]
+    return lines if report.findings else [lines[0], "  none yet"]
+
+
+def dashboard_lines(links: Links) -> list[str]:
+    """How to open the audit dashboard, and with which token."""
+    lines = [f"Audit dashboard (findings, organization reports with charts, CSV): open {links.audit_url}"]
+    if links.auditor_token_file is not None:
+        lines.append(f"  and log in with the auditor token in {links.auditor_token_file}")
+        lines.append(f'  (or: curl -H "Authorization: Bearer $(cat {links.auditor_token_file})" {links.audit_url})')
+    else:
+        lines.append("  with an auditor token: goldtrace token issue --participant arm --role auditor")
     return lines
 
 

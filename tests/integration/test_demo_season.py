@@ -6,10 +6,13 @@ signs ARM's events exactly as it would on a real stack. Played twice: the second
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 from dataclasses import replace
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -25,7 +28,8 @@ from services.stack.settings import StackSettings
 pytestmark = pytest.mark.integration
 
 REFUSALS = ("lot.consumed", "transformation.fine_gold_gain", "certificate.not_valid_at_time", "signature.invalid")
-FINDINGS = ("premium.below_rate", "receipt.weight_mismatch", "mine.over_capacity")
+FINDINGS = ("premium.below_rate", "receipt.weight_mismatch", "mine.over_capacity", "pallaqueras.above_monthly_limit")
+DUE = ("shipment.not_received", "lot.held_past_certificate")
 
 
 @pytest.fixture
@@ -59,9 +63,27 @@ def summary_of(lines: list[str]) -> list[str]:
     return lines[start:]
 
 
+async def finding_codes(database_url: str, expected: set[str], seconds: float = 60.0) -> set[str]:
+    """The distinct finding codes in PostgreSQL, once they include `expected` (or when time is up)."""
+    conn = await asyncpg.connect(database_url)
+    found: set[str] = set()
+    try:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
+                    found = {r["code"] for r in await conn.fetch("SELECT DISTINCT code FROM findings")}
+                    if expected <= found:
+                        break
+                    await asyncio.sleep(0.3)
+        return found
+    finally:
+        await conn.close()
+
+
 async def test_the_demo_plays_the_season_and_a_rerun_finds_it_there(
-    gateway: httpx.AsyncClient, demo_settings: StackSettings, workers: Workers
+    gateway: httpx.AsyncClient, demo_settings: StackSettings, workers: Workers, pipeline: PipelineSettings
 ) -> None:
+    workers.env["GOLDTRACE_AUDIT_INTERVAL_S"] = "0.5"
     workers.start_ledger()
     workers.start(0)
     workers.start(1)
@@ -75,11 +97,16 @@ async def test_the_demo_plays_the_season_and_a_rerun_finds_it_there(
     assert "as the rules expect." in text
     for refusal in REFUSALS:
         assert f"  {refusal}  " in text, refusal
-    findings = text.split("Findings for the auditor")[1].split("Try next:")[0]
+    findings = text.split("Findings for the auditor")[1].split("Findings that time made due")[0]
     for finding in FINDINGS:
         assert f"  {finding}  " in findings, finding
+    due = text.split("Findings that time made due")[1].split("Audit dashboard")[0]
+    for finding in DUE:
+        assert f"  {finding}  " in due, finding
     assert "from the rules' replay" not in text  # the gateway reports the findings itself
     assert "already there" not in text
+    # What the audit dashboard lists: the events' findings and the audit clock's, in PostgreSQL.
+    assert await finding_codes(pipeline.database_url, {*FINDINGS, *DUE}) >= {*FINDINGS, *DUE}
 
     code, second = await play(gateway, demo_settings)
     assert code == 0, "\n".join(second)

@@ -62,18 +62,27 @@ async def test_the_demo_plays_the_season_and_prints_what_to_look_at(
     assert played.code == 0, played.text
     tag = read_seed(DemoHome(settings.home).seed_file).tag
     assert f"Ring ring-01-{tag}: verified" in played.text
-    assert "57 events, 53 accepted, 4 refused, as the rules expect." in played.text
+    assert "59 events, 55 accepted, 4 refused, as the rules expect." in played.text
     attempts = played.text.split("Refused attempts")[1].split("Findings")[0]
     for code in ("lot.consumed", "transformation.fine_gold_gain", "certificate.not_valid_at_time", "signature.invalid"):
         assert f"\n  {code}  " in attempts
-    findings = played.text.split("Findings for the auditor (accepted, but flagged):")[1].split("Try next:")[0]
-    for code in ("premium.below_rate", "receipt.weight_mismatch", "mine.over_capacity"):
+    findings = played.text.split("Findings for the auditor (accepted, but flagged):")[1].split("Findings that")[0]
+    for code in (
+        "premium.below_rate",
+        "receipt.weight_mismatch",
+        "mine.over_capacity",
+        "pallaqueras.above_monthly_limit",
+    ):
         assert f"\n  {code}  " in findings
+    due = played.text.split("Findings that time made due")[1].split("Audit dashboard")[0]
+    assert f"\n  shipment.not_received  Lot 'bar-1kg-02-{tag}' was shipped by" in due
+    assert f"\n  lot.held_past_certificate  Certified lot 'cruz-pata-03-{tag}'" in due
+    assert f"open {settings.query_url}/audit" in played.text
     assert f"goldtrace verify --lot ring-01-{tag}" in played.text
     assert f"{settings.gateway_url}/v1/events/" in played.text
     assert settings.query_url in played.text
     assert gateway.batch_sizes[:2] == [14, 3]  # registry first: ARM's request, then the certifier's
-    assert len(gateway.batch_sizes) == 26  # then one request per party step
+    assert len(gateway.batch_sizes) == 28  # then one request per party step
 
 
 async def test_a_rerun_finds_the_season_there_and_prints_the_same_summary(
@@ -84,7 +93,7 @@ async def test_a_rerun_finds_the_season_there_and_prints_the_same_summary(
     second = await play(settings, gateway.client())
     assert second.code == 0, second.text
     assert gateway.claims == claims  # nothing new was claimed: every event was a duplicate (or refused at the door)
-    assert "The season was already there: 56 of 57 events were answered as duplicates" in second.text
+    assert "The season was already there: 58 of 59 events were answered as duplicates" in second.text
     assert second.summary() == first.summary()
 
 

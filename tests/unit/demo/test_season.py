@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.custody import TrustAnchor
+from events.custody import TrustAnchor, due_findings
 from events.custody.replay import Replay, replay
 from events.model.types import parse_utc
 from events.verdict import lot_verdict
@@ -47,7 +47,24 @@ def test_the_bad_attempts_are_the_four_refusals_each_explained(signed: list[Sign
 
 def test_the_season_raises_at_least_three_kinds_of_finding(signed: list[SignedPlanned], anchor: TrustAnchor) -> None:
     codes = Counter(finding.code for record in folded(signed, anchor).records for finding in record.findings)
-    assert set(codes) >= {"premium.below_rate", "receipt.weight_mismatch", "mine.over_capacity"}
+    assert set(codes) >= {
+        "premium.below_rate",
+        "receipt.weight_mismatch",
+        "mine.over_capacity",
+        "pallaqueras.above_monthly_limit",
+    }
+
+
+def test_time_makes_a_shipment_overdue_and_a_lot_outlive_its_certificate(
+    season: Season, seed: DemoSeed, signed: list[SignedPlanned], anchor: TrustAnchor
+) -> None:
+    state = folded(signed, anchor).state
+    assert due_findings(state, seed.day(50)).findings == ()  # the certificate still valid, the bar not yet shipped
+    report = due_findings(state, seed.created)
+    by_code = {finding.code: finding for finding in report.findings}
+    assert set(by_code) == {"shipment.not_received", "lot.held_past_certificate"}
+    assert f"bar-1kg-02-{season.tag}" in by_code["shipment.not_received"].detail
+    assert f"cruz-pata-03-{season.tag}" in by_code["lot.held_past_certificate"].detail
 
 
 def test_the_ring_is_verified_back_to_the_ecological_mines_with_the_womens_share(
