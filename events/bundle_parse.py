@@ -25,6 +25,7 @@ BUNDLE_CODES: Final[dict[str, str]] = {
     "bundle.unsupported_format": "the bundle's `format` is not `goldtrace.bundle/v1`",
     "bundle.too_many_entries": "the bundle holds more than 20,000 entries",
     "bundle.schema": "the bundle does not match the goldtrace.bundle/v1 schema (the sentence names the member)",
+    "bundle.lot_mismatch": "the bundle proves another lot than the one asked for",
     "bundle.entries_unordered": "the entries are not in strictly increasing leaf index order "
     "(moved or repeated entries)",
     "bundle.anchor_wrong_log_key": "the anchor statement names another log key than the tree head",

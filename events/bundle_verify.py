@@ -78,13 +78,27 @@ class BundleVerdict:
 
 
 def verify_bundle(
-    document: bytes, log_public_key: Ed25519PublicKey, log_keyid: str | None = None, now: datetime | None = None
+    document: bytes,
+    log_public_key: Ed25519PublicKey,
+    log_keyid: str | None = None,
+    now: datetime | None = None,
+    lot: str | None = None,
 ) -> BundleVerdict:
-    """Verify bundle bytes against the log key (and its key id, when known); `now` adds clock-dependent findings."""
+    """Verify bundle bytes against the log key (and its key id, when known), in the module's numbered steps.
+
+    `now` adds clock-dependent findings; `lot` is the lot the caller asked about (the bundle's `lot` member is
+    not signed, so a caller who knows which lot it wants says so).
+    """
     bundle: Bundle | None = None
     step = 1
     try:
         bundle = parse_bundle(document)
+        if lot is not None and bundle.lot != lot:
+            raise BundleError(
+                "bundle.lot_mismatch",
+                f"The bundle proves lot {bundle.lot!r}, not the lot {lot!r} that was asked for: "
+                "it is another lot's bundle.",
+            )
         step = 2
         verify_tree_head(bundle.tree_head, log_public_key, log_keyid or bundle.tree_head.keyid)
         step = 3
@@ -147,8 +161,7 @@ def check_entries(bundle: Bundle) -> tuple[list[SignedEvent], list[BundleFailure
 def check_replay(
     bundle: Bundle, signed: list[SignedEvent], now: datetime | None
 ) -> tuple[LotVerdict, list[BundleFailure], int]:
-    """Steps 5 and 6: replay the events in log order from the anchor: the lot's verdict, what spoils it, and how
-    many events the fold accepted (each with a signature that verified)."""
+    """Steps 5 and 6: replay in log order from the anchor; the lot's verdict, what spoils it, events accepted."""
     numbered = dict(zip((id(event) for event in signed), range(len(signed)), strict=True))
     ordered = log_order(_Placed(entry, event) for entry, event in zip(bundle.entries, signed, strict=True))
     replayed = replay([placed.signed for placed in ordered], bundle.anchor.trust_anchor)

@@ -1,8 +1,9 @@
 """The catalogue of every reason code and finding code of the kernel, with its meaning.
 
 Decode, signature and key-file codes come from events/errors.py; log codes from the error classes of the
-Merkle log modules; bundle codes from events/bundle_parse.py and the anchor statement's error class; custody refusals, findings and verdict reasons are listed here. events/README.md shows
-the same tables (`catalogue_markdown()`), and a test keeps README, catalogue and source in agreement.
+Merkle log modules; bundle codes from events/bundle_parse.py and the anchor statement's error class; custody
+refusals, findings and verdict reasons are listed here. events/README.md shows the same tables
+(`catalogue_markdown()`), and a test keeps README, catalogue and source in agreement.
 """
 
 from __future__ import annotations

@@ -365,3 +365,10 @@ def test_clock_dependent_findings_come_with_now(log: BuiltLog) -> None:
     assert verdict.verified
     assert verdict.verdict is not None
     assert "lot.held_past_certificate" not in {f.code for f in verdict.verdict.findings}  # the jeweller holds it
+
+
+def test_a_caller_naming_the_lot_refuses_another_lots_bundle(log: BuiltLog) -> None:
+    renamed = edited(log, lambda d: d.__setitem__("lot", "bar-1"))
+    verdict = verify_bundle(renamed, log.log_public_key, lot=LOT)
+    assert (codes(verdict), verdict.steps_passed) == (["bundle.lot_mismatch"], 0)
+    assert verify_bundle(log.bundle_bytes(LOT), log.log_public_key, lot=LOT).verified
