@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from events.anchor import verify_anchor
 from events.bundle import Bundle
+from events.bundle_verify import verify_bundle
 from events.codec import decode_object
 from events.log_entry import event_log_leaf_hash
 from events.merkle import verify_inclusion
@@ -115,20 +115,18 @@ async def test_the_bundle_proves_every_event_of_the_verdict_offline(played: Play
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-disposition"] == f'attachment; filename="goldtrace-bundle-{BAR}.json"'
     BundleOut.model_validate(answer.json())
-    bundle = Bundle.model_validate_json(answer.content)
-    provenance = LotProvenance.model_validate((await played.query.get(f"/v1/lots/{BAR}/provenance")).json())
-    assert sorted(entry.event_id for entry in bundle.entries) == sorted(event.id for event in provenance.events)
     log_key = load_public_key(played.settings.log_public_key)
-    verify_anchor(bundle.anchor.trust_anchor, bundle.anchor.log_keyid, bundle.anchor.signature, log_key)
+    checked = verify_bundle(answer.content, log_key, played.settings.log_keyid, lot=BAR)
+    assert checked.verified, checked.failures
+    assert checked.steps_passed == 6
+    provenance = LotProvenance.model_validate((await played.query.get(f"/v1/lots/{BAR}/provenance")).json())
+    bundle = Bundle.model_validate_json(answer.content)
+    leaf_of = {event.id: event.leaf_index for event in provenance.events}
+    assert [entry.event_id for entry in bundle.entries] == sorted(leaf_of, key=leaf_of.__getitem__)
+    assert checked.verdict is not None
+    assert [r.event_id for r in checked.verdict.events] == [event.id for event in provenance.events]
     head = verify_tree_head(bundle.tree_head, log_key, played.settings.log_keyid)
-    events = []
-    for entry in bundle.entries:
-        signed = decode_object(entry.event)
-        leaf = event_log_leaf_hash(signed.digest, entry.registry_position)
+    for entry in bundle.entries:  # independently of verify_bundle: each leaf is in the signed tree
+        leaf = event_log_leaf_hash(decode_object(entry.event).digest, entry.registry_position)
         proof = [bytes.fromhex(step) for step in entry.inclusion_proof]
         verify_inclusion(leaf, entry.leaf_index, head.tree_size, proof, head.root)
-        events.append(signed)
-    assert [e.leaf_index for e in bundle.entries] == sorted(e.leaf_index for e in bundle.entries)
-    offline = verify_lot(events, bundle.anchor.trust_anchor, BAR)
-    assert offline.verified
-    assert [r.event_id for r in offline.events] == [e.id for e in provenance.events]
