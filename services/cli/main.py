@@ -7,7 +7,14 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from services.cli import demo_commands, key_commands, stack_commands, submit_commands, token_commands
+from services.cli import (
+    demo_commands,
+    key_commands,
+    stack_commands,
+    submit_commands,
+    token_commands,
+    verify_commands,
+)
 
 # Each module exposes `register(subparsers)`; a registered parser sets `handler` (args -> exit code).
 COMMAND_MODULES: tuple[ModuleType, ...] = (
@@ -16,6 +23,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     submit_commands,
     demo_commands,
     token_commands,
+    verify_commands,
 )
 
 Handler = Callable[[argparse.Namespace], int]

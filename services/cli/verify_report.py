@@ -1,0 +1,85 @@
+"""The plain-words report of `goldtrace verify`: the verdict, why not, and where the lot's gold came from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Final
+
+from events.bundle_verify import BundleVerdict
+from events.verdict import Provenance, Share
+
+MAX_REASONS_SHOWN: Final = 20
+CLASS_NAMES: Final = {
+    "fairmined-ecological": "Fairmined Ecological",
+    "fairmined": "Fairmined",
+    "uncertified": "uncertified (no Fairmined certificate)",
+}
+
+
+def report_lines(verdict: BundleVerdict) -> list[str]:
+    """The report: VERIFIED or NOT VERIFIED with the lot, reasons, provenance and what was checked."""
+    lot = "?" if verdict.lot is None else verdict.lot
+    lines = [f"{'VERIFIED' if verdict.verified else 'NOT VERIFIED'}: lot {lot}"]
+    if verdict.failures:
+        lines.append("Reasons:")
+        for failure in verdict.failures[:MAX_REASONS_SHOWN]:
+            lines.append(f"  - {failure.detail} [{failure.code}, step {failure.step}]")
+        hidden = len(verdict.failures) - MAX_REASONS_SHOWN
+        if hidden > 0:
+            lines.append(f"  ... and {hidden} more (--json lists them all)")
+    provenance = None if verdict.verdict is None else verdict.verdict.provenance
+    if provenance is not None:
+        lines += provenance_lines(provenance)
+    if verdict.verdict is not None and verdict.verdict.findings:
+        counts = Counter(finding.code for finding in verdict.verdict.findings)
+        listed = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))
+        lines.append(f"Findings for the auditor (they do not change the verdict): {listed}")
+    lines.append(checked_line(verdict))
+    return lines
+
+
+def provenance_lines(provenance: Provenance) -> list[str]:
+    """Class, custody, origins, women's share and premium of the lot."""
+    holder = "in transit" if provenance.custodian is None else f"held by {provenance.custodian}"
+    if provenance.status == "consumed":
+        holder = "consumed (melted or made into other lots)"
+    return [
+        f"Class: {CLASS_NAMES.get(provenance.lot_class, provenance.lot_class)}",
+        f"Lot: {grams(provenance.mass_mg)} at fineness {provenance.fineness} = {grams(provenance.fine_mg)} of fine "
+        f"gold, {holder}",
+        f"Mines: {shares(provenance.mines)}",
+        f"Organizations: {shares(provenance.organizations)}",
+        f"Women's groups: {percent(provenance.women_share_bp)} of the fine gold",
+        f"Premium evidenced: {usd(provenance.premium_paid_usd_cents)} paid of {usd(provenance.premium_due_usd_cents)} "
+        "due at the Fairmined rate",
+    ]
+
+
+def checked_line(verdict: BundleVerdict) -> str:
+    """What was checked: events, signatures, the tree size."""
+    tree = "no signed tree head" if verdict.tree_size is None else f"a log of {verdict.tree_size:,} leaves"
+    return (
+        f"Checked: {verdict.entries} events with their inclusion proofs in {tree}, "
+        f"{verdict.signatures_checked} signatures verified, steps passed {verdict.steps_passed} of 6."
+    )
+
+
+def shares(items: tuple[Share, ...]) -> str:
+    """`name 62.50 %, other 37.50 %`, largest first."""
+    ordered = sorted(items, key=lambda share: (-share.share_bp, share.name))
+    return ", ".join(f"{share.name} {percent(share.share_bp)}" for share in ordered) or "none"
+
+
+def percent(basis_points: int) -> str:
+    """Basis points as a percentage: 3437 -> `34.37 %`."""
+    return f"{basis_points // 100}.{basis_points % 100:02d} %"
+
+
+def grams(mass_mg: int) -> str:
+    """Milligrams as grams with three decimals: 168000 -> `168.000 g`."""
+    return f"{mass_mg // 1000:,}.{mass_mg % 1000:03d} g"
+
+
+def usd(cents: int) -> str:
+    """Cents as dollars: 138000 -> `USD 1,380.00`."""
+    return f"USD {cents // 100:,}.{cents % 100:02d}"
