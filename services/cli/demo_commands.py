@@ -24,6 +24,7 @@ from events.errors import GoldtraceError
 from services.cli.submit_commands import seconds_argument
 from services.common.platform_keys import AUTHORITY_ID
 from services.demo import cast
+from services.demo.auditor import AuditorToken, stack_auditor_token
 from services.demo.example import next_extraction
 from services.demo.gateway_client import GatewayClient, open_gateway, unreachable
 from services.demo.home import DemoHome, load_or_create_seed
@@ -32,6 +33,7 @@ from services.demo.play import play_season, signed_steps
 from services.demo.season import build_season
 from services.demo.signing import sign_all
 from services.demo.summary import Links, summary_lines
+from services.stack import postgres
 from services.stack.settings import StackSettings
 
 DEFAULT_STEP_WAIT_S: Final = 60.0
@@ -68,8 +70,13 @@ async def run(
     out: TextIO | None = None,
     settings: StackSettings | None = None,
     now: datetime | None = None,
+    auditor: AuditorToken | None = None,
 ) -> int:
-    """Make keys, build and sign the season, play it, print the summary; `http` replaces the network (tests)."""
+    """Make keys, build and sign the season, play it, print the summary; `http` replaces the network (tests).
+
+    `auditor` provides the dashboard's auditor token: by default the stack's database issues it, unless `http`
+    replaces the network (tests pass their own, or get none).
+    """
     out = out or sys.stdout
 
     def say(line: str) -> None:
@@ -93,6 +100,9 @@ async def run(
                 raise unreachable(client.url, ConnectionError("no answer from /healthz"))
             say(f"Playing the Puno demo season {season.tag} through {client.url} (every figure is invented).")
             played = await play_season(client, signed_steps(season.steps, signed), args.timeout, say)
+        if auditor is None and http is None:
+            auditor = stack_auditor_token(postgres.database_url(settings), demo.auditor_token_file, _warn)
+        token_file = None if auditor is None else await auditor()
     except GoldtraceError as error:
         sys.stderr.write(f"goldtrace demo: {error.detail} [{error.code}]\n")
         return 2
@@ -108,6 +118,7 @@ async def run(
         example_key_file=key_file(demo, cast.CECOMIP),
         example_keyid=public[cast.CECOMIP].keyid,
         audit_url=f"{settings.query_url}/audit",
+        auditor_token_file=token_file,
     )
     lines, as_expected = summary_lines(
         season,
@@ -121,6 +132,10 @@ async def run(
     for line in lines:
         say(line)
     return 0 if as_expected else 1
+
+
+def _warn(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 @asynccontextmanager

@@ -42,6 +42,11 @@ class DemoHome:
         return self.demo_dir / "participants.json"
 
     @property
+    def auditor_token_file(self) -> Path:
+        """An auditor token for the audit dashboard (0600; `services/demo/auditor.py`)."""
+        return self.demo_dir / "auditor-token"
+
+    @property
     def example_file(self) -> Path:
         """An unsigned example event (a new CECOMIP lot) to sign and submit by hand."""
         return self.demo_dir / "next-extraction.json"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from services.cli.demo_commands import run
 from services.cli.main import build_parser
 from services.common.platform_keys import PlatformKeys, anchor_from_trust
 from services.common.settings import PipelineSettings
+from services.demo.auditor import ensure_auditor_token
 from services.demo.home import DemoHome, read_seed
+from services.query.audit.auth import authenticate
 from services.sandbox.pipeline import private_pipeline
 from services.sandbox.processes import Workers
 from services.stack.settings import StackSettings
@@ -51,9 +54,16 @@ async def pipeline(
     )
 
 
-async def play(gateway: httpx.AsyncClient, settings: StackSettings) -> tuple[int, list[str]]:
+async def play(gateway: httpx.AsyncClient, settings: StackSettings, database_url: str) -> tuple[int, list[str]]:
     out = io.StringIO()
-    code = await run(build_parser().parse_args(["demo", "--timeout", "90"]), http=gateway, out=out, settings=settings)
+    token_file = DemoHome(settings.home).auditor_token_file
+    code = await run(
+        build_parser().parse_args(["demo", "--timeout", "90"]),
+        http=gateway,
+        out=out,
+        settings=settings,
+        auditor=lambda: ensure_auditor_token(database_url, token_file),
+    )
     return code, out.getvalue().splitlines()
 
 
@@ -88,7 +98,7 @@ async def test_the_demo_plays_the_season_and_a_rerun_finds_it_there(
     workers.start(0)
     workers.start(1)
 
-    code, first = await play(gateway, demo_settings)
+    code, first = await play(gateway, demo_settings, pipeline.database_url)
     text = "\n".join(first)
     assert code == 0, text
     seed = read_seed(DemoHome(demo_settings.home).seed_file)
@@ -107,10 +117,21 @@ async def test_the_demo_plays_the_season_and_a_rerun_finds_it_there(
     assert "already there" not in text
     # What the audit dashboard lists: the events' findings and the audit clock's, in PostgreSQL.
     assert await finding_codes(pipeline.database_url, {*FINDINGS, *DUE}) >= {*FINDINGS, *DUE}
+    # And how to open it: an auditor token for ARM on file, readable by its owner only, that the database knows.
+    token_file = DemoHome(demo_settings.home).auditor_token_file
+    assert f"log in with the auditor token in {token_file}" in text
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    token = token_file.read_text().strip()
+    db = await asyncpg.connect(pipeline.database_url)
+    try:
+        assert (await authenticate(db, token)).role == "auditor"
+    finally:
+        await db.close()
 
-    code, second = await play(gateway, demo_settings)
+    code, second = await play(gateway, demo_settings, pipeline.database_url)
     assert code == 0, "\n".join(second)
     assert any(line.startswith("The season was already there:") for line in second)
     assert summary_of(second) == summary_of(first)
     steps = [line for line in second if line.startswith("[")]
     assert all(line.endswith("already there") for line in steps if "signature.invalid" not in line), steps
+    assert token_file.read_text().strip() == token  # the token on file still works: kept

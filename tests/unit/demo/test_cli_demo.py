@@ -193,3 +193,23 @@ async def test_an_undecided_step_stops_the_demo_with_a_sentence(
     played = await play(settings, stuck.client(), "--timeout", "0.3")
     assert played.code == 2
     assert "did not decide" in capsys.readouterr().err
+
+
+async def test_the_summary_says_how_to_open_the_dashboard_with_the_auditor_token(
+    settings: StackSettings, gateway: FakeGateway
+) -> None:
+    without = await play(settings, gateway.client())
+    assert "  with an auditor token: goldtrace token issue --participant arm --role auditor" in without.lines
+    token_file = DemoHome(settings.home).auditor_token_file
+
+    async def issued() -> Path:
+        return token_file
+
+    out = io.StringIO()
+    async with gateway.client() as http:
+        args = build_parser().parse_args(["demo"])
+        code = await demo_commands.run(args, http=http, out=out, settings=settings, auditor=issued)
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    assert any(line.endswith(f"CSV): open {settings.query_url}/audit") for line in lines)
+    assert f"  and log in with the auditor token in {token_file}" in lines
