@@ -1,0 +1,1 @@
+"""Browser tests: the verification pages in headless Chromium against a real query server."""
