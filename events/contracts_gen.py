@@ -1,4 +1,4 @@
-"""Generate contracts/: a JSON Schema (2020-12) per event type and the signed test vectors.
+"""Generate contracts/: a JSON Schema (2020-12) per event type, the provenance bundle's, and the signed test vectors.
 
 Run `python -m events.contracts_gen [DIR]` (default: `contracts` in the working directory) after changing
 the models or the vector catalogue; a unit test regenerates into a temporary folder and fails on drift.
@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from events.bundle import EVENT_SCHEMA_ID, Bundle
 from events.canonical import canonical_bytes, signing_input
 from events.contract_vectors import Vector, vector_key, vector_public_key, vectors
 from events.model import envelope as model
@@ -61,6 +62,14 @@ def union_schema() -> dict[str, Any]:
     }
 
 
+def bundle_schema() -> dict[str, Any]:
+    """The published JSON Schema of a provenance bundle (format goldtrace.bundle/v1, events/bundle.py)."""
+    schema = Bundle.model_json_schema()
+    entry = schema["$defs"]["BundleEntry"]["properties"]
+    entry["event"] = {"$ref": EVENT_SCHEMA_ID, "description": "The signed v1 event exactly as logged."}
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": "urn:goldtrace:contract:v1:bundle", **schema}
+
+
 def signed_vector(vector: Vector) -> dict[str, Any]:
     """The published form of a vector: description, signed event, canonical text, digest, public key."""
     signed = sign_event(vector.event, vector_key(vector.signer))
@@ -77,6 +86,7 @@ def contract_files() -> dict[str, str]:
     """Every generated file under contracts/, by relative path, with its text."""
     files = {f"schemas/{event_type}.json": _json_text(event_schema(event_type)) for event_type in _MODEL_OF_TYPE}
     files["schemas/event.json"] = _json_text(union_schema())
+    files["bundle.schema.json"] = _json_text(bundle_schema())
     for vector in vectors():
         files[f"vectors/{vector.name}.json"] = _json_text(signed_vector(vector))
     return files

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from events.bundle import (
     BUNDLE_FORMAT,
@@ -372,3 +376,22 @@ def test_a_caller_naming_the_lot_refuses_another_lots_bundle(log: BuiltLog) -> N
     verdict = verify_bundle(renamed, log.log_public_key, lot=LOT)
     assert (codes(verdict), verdict.steps_passed) == (["bundle.lot_mismatch"], 0)
     assert verify_bundle(log.bundle_bytes(LOT), log.log_public_key, lot=LOT).verified
+
+
+# -- the published schema (contracts/bundle.schema.json) --------------------------------------------------------
+def published_validator() -> Draft202012Validator:
+    contracts = Path(__file__).resolve().parents[3] / "contracts"
+    bundle = json.loads((contracts / "bundle.schema.json").read_text())
+    event = json.loads((contracts / "schemas" / "event.json").read_text())
+    resources = [(schema["$id"], Resource.from_contents(schema)) for schema in (bundle, event)]
+    registry: Registry[Any] = Registry().with_resources(resources)
+    return Draft202012Validator(bundle, registry=registry)
+
+
+def test_a_real_bundle_matches_the_published_schema_and_a_broken_one_does_not(log: BuiltLog) -> None:
+    validator = published_validator()
+    document = orjson.loads(log.bundle_bytes(LOT))
+    assert list(validator.iter_errors(document)) == []
+    document["entries"][0]["event"]["data"]["extra"] = 1
+    document["tree_head"]["root_hash"] = "AB" * 32
+    assert len(list(validator.iter_errors(document))) >= 2
