@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from services.cli import (
+    audit_commands,
     demo_commands,
     key_commands,
     stack_commands,
@@ -23,6 +24,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     submit_commands,
     demo_commands,
     token_commands,
+    audit_commands,
     verify_commands,
 )
 
