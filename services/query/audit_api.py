@@ -45,7 +45,14 @@ LastDay = Annotated[date | None, Query(alias="to", description="Last day include
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
 CursorText = Annotated[str | None, Query(max_length=160, description="The `next` of the previous page")]
 TableName = Literal[
-    "production", "productivity", "sales", "inventory", "shipments_not_received", "lapsed_lots", "gender"
+    "production",
+    "productivity",
+    "sales",
+    "inventory",
+    "shipments_not_received",
+    "lapsed_lots",
+    "gender",
+    "pallaqueras",
 ]
 
 
@@ -109,7 +116,8 @@ async def get_findings(
     "/v1/audit/organizations/{organization}/report",
     summary="An organization's report: production against capacity, productivity against the threshold, sales "
     "and premium against the Fairmined rate, inventory mass balance, shipments not received, lots on lapsed "
-    "certificates, women's and groups' shares. One table as CSV with ?format=csv&table=NAME (or Accept: text/csv).",
+    "certificates, women's and groups' shares, pallaqueras against their monthly limit. One table as CSV with "
+    "?format=csv&table=NAME (or Accept: text/csv).",
     response_model=ReportOut,
     responses={**_REFUSALS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )

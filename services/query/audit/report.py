@@ -16,7 +16,7 @@ from events.custody.clock import days_in_month
 from events.custody.policy import Policy
 from events.model.types import fine_mass_mg
 from services.query.audit.report_facts import ReportFacts
-from services.query.audit.report_gender import gender_table
+from services.query.audit.report_gender import gender_table, pallaqueras_table
 from services.query.audit.report_tables import Cell, Table, month, share_bp, table, timestamp, usd
 
 CLASS_ORDER: Final = ("fairmined-ecological", "fairmined", "uncertified")
@@ -28,6 +28,7 @@ TABLE_NAMES: Final = (
     "shipments_not_received",
     "lapsed_lots",
     "gender",
+    "pallaqueras",
 )
 _SECONDS_PER_DAY: Final = 86_400
 
@@ -70,6 +71,7 @@ def build_report(facts: ReportFacts, policy: Policy) -> Report:
     production = production_table(facts)
     sales, sales_summary = sales_table(facts, policy)
     gender, gender_summary = gender_table(facts)
+    pallaqueras, pallaqueras_summary = pallaqueras_table(facts, policy)
     tables = (
         production,
         productivity_table(facts, policy),
@@ -78,6 +80,7 @@ def build_report(facts: ReportFacts, policy: Policy) -> Report:
         shipments_not_received_table(facts, policy),
         lapsed_lots_table(facts),
         gender,
+        pallaqueras,
     )
     period = facts.period
     summary: dict[str, Cell] = {
@@ -87,6 +90,7 @@ def build_report(facts: ReportFacts, policy: Policy) -> Report:
         "shipments_not_received": len(tables[4].rows),
         "lapsed_lots": len({row[0] for row in tables[5].rows}),
         **gender_summary,
+        **pallaqueras_summary,
     }
     return Report(
         organization=facts.organization.participant,
@@ -108,6 +112,7 @@ def policy_figures(policy: Policy) -> dict[str, int]:
         "premium_usd_per_kg_ecological": policy.premium_usd_per_kg_ecological,
         "premium_shortfall_tolerance_bp": policy.premium_shortfall_tolerance_bp,
         "receipt_window_seconds": policy.receipt_window_seconds,
+        "pallaquera_monthly_limit_mg": policy.pallaquera_monthly_limit_mg,
     }
 
 

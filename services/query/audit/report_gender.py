@@ -1,4 +1,5 @@
-"""Who produced the gold and who got the premium: women, men and each registered group of an organization (pure).
+"""Who produced the gold and who got the premium: women, men and each registered group of an organization, and the
+pallaqueras groups against their legal monthly limit (pure).
 
 Production: each extraction's fine gold is split the way the custody processor splits it
 (`events.custody.composition.contributor_weights`): between women, men and unrecorded by the groups' (or
@@ -17,10 +18,12 @@ from typing import Final
 
 from events.custody import findings
 from events.custody.composition import apportion, contributor_weights
+from events.custody.decide_lots import PALLAQUERAS
+from events.custody.policy import Policy
 from events.custody.registry import GroupCounts, Participant
 from events.model.types import fine_mass_mg
 from services.query.audit.report_facts import ReportFacts, SaleOrigin
-from services.query.audit.report_tables import Cell, Table, share_bp, table, usd
+from services.query.audit.report_tables import Cell, Table, month, share_bp, table, usd
 
 CONTRIBUTORS: Final = ("women", "men", "unrecorded")
 NO_GROUP: Final = "(no group)"
@@ -112,3 +115,26 @@ def gender_table(facts: ReportFacts) -> tuple[Table, dict[str, Cell]]:
     }
     title = "Women's and groups' share of production and of premium"
     return table("gender", title, columns, rows), summary
+
+
+def pallaqueras_table(facts: ReportFacts, policy: Policy) -> tuple[Table, dict[str, Cell]]:
+    """Each pallaqueras group's fine gold per month against the legal limit (members x the monthly limit per member).
+
+    A group's share of a lot is the processor's: the lot's fine gold apportioned over the declared contributions.
+    """
+    kinds = {g.group: g for g in facts.organization.groups if g.kind == PALLAQUERAS}
+    fine: dict[tuple[str, str], int] = defaultdict(int)
+    for extraction in facts.extractions:
+        shares = _by_shares(fine_mass_mg(extraction.mass_mg, extraction.fineness), extraction.contributions)
+        for group, part in shares.items():
+            if group in kinds and part:
+                fine[(group, month(extraction.time))] += part
+    rows: list[list[Cell]] = []
+    for group, when in sorted(fine):
+        members = kinds[group].women + kinds[group].men
+        limit = members * policy.pallaquera_monthly_limit_mg
+        rows.append([group, when, fine[(group, when)], members, limit, fine[(group, when)] > limit])
+    columns = ("group", "month", "fine_mg", "members", "limit_mg", "above_limit")
+    title = "Pallaqueras groups' fine gold per month against the legal limit per member"
+    summary: dict[str, Cell] = {"pallaqueras_months_above_limit": sum(1 for row in rows if row[-1])}
+    return table("pallaqueras", title, columns, rows), summary

@@ -288,3 +288,29 @@ async def test_a_new_organization_gets_empty_tables_not_errors() -> None:
          "exported_mg": 0, "losses_mg": 0, "closing_mg": 0, "on_hand_mg": 0, "difference_mg": 0},
     ]  # fmt: skip
     assert report.summary["women_production_share_bp"] is None
+
+
+async def test_pallaqueras_groups_against_the_legal_monthly_limit() -> None:
+    reads = season()
+    pallaqueras = GroupFacts("pallaqueras-la-rinconada", "pallaqueras", 10, 0)
+    reads.organization_facts = replace(organization(), groups=(*organization().groups, pallaqueras))
+    shares = ((pallaqueras.group, 5000), (COOPERATIVES, 5000))
+    reads.extraction_facts += [
+        Extraction("ev-p1", "lot-p1", MINE, at(10), 1_000_000, "660", shares),  # 330,000 mg to the group
+        Extraction("ev-p2", "lot-p2", MINE, at(11), 1_000_000, "660", shares),  # 660,000 mg: at the limit
+        Extraction("ev-p3", "lot-p3", MINE, at(6, 4), 1_000_001, "660", shares),  # April: 330,000 mg
+    ]
+    report = await report_of(reads)
+    # 10 members x 66,000 mg = 660,000 mg a month; March is exactly at it (not above), April far below.
+    assert report.table("pallaqueras").records() == [
+        {"group": pallaqueras.group, "month": "2026-03", "fine_mg": 660_000, "members": 10, "limit_mg": 660_000,
+         "above_limit": False},
+        {"group": pallaqueras.group, "month": "2026-04", "fine_mg": 330_000, "members": 10, "limit_mg": 660_000,
+         "above_limit": False},
+    ]  # fmt: skip
+    reads.extraction_facts.append(Extraction("ev-p4", "lot-p4", MINE, at(12), 1_000, "660", shares))
+    above = (await report_of(reads)).table("pallaqueras").records()[0]
+    assert (above["fine_mg"], above["above_limit"]) == (660_330, True)
+    assert (await report_of(reads)).summary["pallaqueras_months_above_limit"] == 1
+    limit = replace(DEFAULT_POLICY, pallaquera_monthly_limit_mg=70_000)
+    assert (await report_of(reads, policy=limit)).table("pallaqueras").records()[0]["above_limit"] is False
