@@ -10,12 +10,12 @@ from fastapi import Depends, Request
 from services.common.settings import PipelineSettings
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:  # async: no thread-pool hop per request
     pool: asyncpg.Pool = request.app.state.pool
     return pool
 
 
-def _settings(request: Request) -> PipelineSettings:
+async def _settings(request: Request) -> PipelineSettings:
     settings: PipelineSettings = request.app.state.settings
     return settings
 

@@ -8,20 +8,25 @@ exactly as `goldtrace verify` does with a bundle of the same events, so both rea
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
+import orjson
 
 from events.bundle import log_order
-from events.codec import decode_object
+from events.codec import decode_event
 from events.custody.registry import TrustAnchor
 from events.custody.replay import Replay, replay
 from events.treehead import utc_timestamp
 from events.verdict import LotVerdict, Reason, lot_verdict
 from services.common.settings import PipelineSettings
 from services.query.upstream_reads import Refusal, StoredEvent, Upstream, fetch_upstream
+
+MEMO_SIZE: Final = 256  # replays kept: a few hundred lots' histories of a few dozen events each
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +49,51 @@ async def check_lot(pool: asyncpg.Pool, anchor: TrustAnchor, lot: str, now: date
     return judge(upstream, anchor, now or datetime.now(UTC))
 
 
-def judge(upstream: Upstream, anchor: TrustAnchor, now: datetime) -> Checked:
-    """Replay the stored events in decision order and give the lot's verdict at `now` (pure)."""
+class ReplayMemo:
+    """The last replays made, keyed by exactly what was replayed (the anchor and every event, in order).
+
+    A replay is a pure function of those, so a lot asked for again with an unchanged history skips the fold (and
+    its Ed25519 checks); any new event, in any database, makes a new key. Only the clock-dependent part of the
+    verdict (findings due at `now`) is computed per request.
+    """
+
+    def __init__(self, size: int = MEMO_SIZE) -> None:
+        self._size = size
+        self._replays: OrderedDict[bytes, Replay] = OrderedDict()
+
+    def replay(self, ordered: list[StoredEvent], anchor: TrustAnchor) -> Replay:
+        """The replay of these events, from the memo or made now."""
+        key = _replay_key(ordered, anchor)
+        found = self._replays.get(key)
+        if found is not None:
+            self._replays.move_to_end(key)
+            return found
+        made = replay((decode_event(orjson.dumps(event.body)) for event in ordered), anchor)
+        self._replays[key] = made
+        if len(self._replays) > self._size:
+            self._replays.popitem(last=False)
+        return made
+
+    def clear(self) -> None:
+        """Forget every replay (benchmarks measure the cold path this way)."""
+        self._replays.clear()
+
+
+def _replay_key(ordered: list[StoredEvent], anchor: TrustAnchor) -> bytes:
+    digest = hashlib.sha256(f"{anchor.participant}\n{anchor.keyid}\n{anchor.public_key}\n".encode())
+    for event in ordered:
+        digest.update(f"{event.leaf_index}:{event.registry_position}:".encode())
+        digest.update(orjson.dumps(event.body))
+    return digest.digest()
+
+
+REPLAYS: Final = ReplayMemo()
+
+
+def judge(upstream: Upstream, anchor: TrustAnchor, now: datetime, memo: ReplayMemo = REPLAYS) -> Checked:
+    """Replay the stored events in decision order and give the lot's verdict at `now`."""
     ordered = log_order(upstream.events.values())
-    replayed = replay((decode_object(event.body) for event in ordered), anchor)
+    replayed = memo.replay(ordered, anchor)
     verdict = lot_verdict(replayed, upstream.lot, now=now)
     return Checked(upstream, ordered, replayed, verdict, now)
 

@@ -1,18 +1,22 @@
 """Fetch what a lot's verdict needs from PostgreSQL, in a handful of batched queries (never one per event).
 
-1. The wanted lots (one recursive query on `lot_inputs`): the lot, the inputs of every transformation that made a
-   wanted lot, and the other inputs of every transformation that consumed one (so the events replay alike: the
-   same closure as events.verdict.upstream_records).
-2. The accepted events naming those lots: single-lot events by subject, transformations by `lot_inputs.event_id`.
-3. The registry events they depend on, round by round until closed: the authority, every signer, and every
-   participant, mine and certificate an event reads (receiver, assayer, mine, certificate, holder, operator).
-4. The refusals naming the lot or an upstream lot (`rejections` by subject).
+One query (its rows aggregated to JSON by PostgreSQL, parsed once) returns the lot's own history:
+
+1. the wanted lots (recursive on `lot_inputs`): the lot, the inputs of every transformation that made a wanted
+   lot, and the other inputs of every transformation that consumed one (so the events replay alike: the same
+   closure as events.verdict.upstream_records), with the edges between them;
+2. the accepted events naming those lots: single-lot events by subject, transformations by `lot_inputs.event_id`;
+3. the refusals naming the lot or an upstream lot (`rejections` by subject), and the lot's current row.
+
+Then the registry events they depend on, one query per round until closed (two rounds in practice): the authority,
+every signer, and every participant, mine and certificate an event reads (receiver, assayer, mine, certificate,
+holder, operator).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
@@ -25,7 +29,9 @@ MAX_EVENTS: Final = 20_000
 MAX_REFUSALS: Final = 200
 MAX_REGISTRY_ROUNDS: Final = 8
 
-_GRAPH_SQL: Final = """
+
+# One round trip for the lot's own history: wanted lots, edges, accepted events naming them, refusals, its row.
+_HISTORY_SQL: Final = """
     WITH RECURSIVE wanted(lot) AS (
         SELECT $1::text
         UNION
@@ -33,23 +39,56 @@ _GRAPH_SQL: Final = """
         FROM wanted w
         JOIN lot_inputs edge ON edge.lot = w.lot OR edge.input_lot = w.lot
         JOIN lot_inputs other ON other.event_id = edge.event_id
+    ),
+    kept AS MATERIALIZED (SELECT lot FROM wanted LIMIT $2),
+    edges AS MATERIALIZED (
+        SELECT DISTINCT li.lot, li.input_lot, li.event_id, li.process
+        FROM kept k JOIN lot_inputs li ON li.lot = k.lot OR li.input_lot = k.lot
+    ),
+    named AS (
+        SELECT e.event_id FROM kept k JOIN events e ON e.subject = k.lot WHERE e.type LIKE 'lot.%'
+        UNION
+        SELECT event_id FROM edges
+    ),
+    history AS (
+        SELECT n.event_id, x.body, x.registry_position, x.leaf_index
+        FROM named n
+        CROSS JOIN LATERAL (  -- LIMIT 1 (ids are unique) keeps this a per-event index lookup
+            SELECT e.body, l.registry_position, l.leaf_index
+            FROM events e JOIN log_leaves l ON l.event_id = e.event_id
+            WHERE e.event_id = n.event_id AND e.outcome = 'accepted'
+            LIMIT 1
+        ) x
+        LIMIT $3
+    ),
+    refused AS (
+        SELECT event_id, type, source, subject, code, detail, coalesce(decided_at, recorded_at) AS decided_at
+        FROM rejections
+        WHERE subject IN (SELECT lot FROM kept) AND type LIKE 'lot.%'
+        ORDER BY rejection_id
+        LIMIT $4
     )
-    SELECT w.lot, li.lot, li.input_lot, li.event_id, li.process
-    FROM (SELECT lot FROM wanted LIMIT $2) w
-    LEFT JOIN lot_inputs li ON li.lot = w.lot OR li.input_lot = w.lot
-"""
-_LOT_EVENTS_SQL: Final = """
-    SELECT e.event_id, e.body::text, l.registry_position, l.leaf_index
-    FROM events e JOIN log_leaves l ON l.event_id = e.event_id
-    WHERE e.outcome = 'accepted'
-      AND ((e.subject = ANY($1::text[]) AND e.type LIKE 'lot.%') OR e.event_id = ANY($2::text[]))
-    LIMIT $3
+    SELECT
+        (SELECT array_agg(lot ORDER BY lot) FROM kept),
+        (SELECT json_agg(json_build_array(lot, input_lot, event_id, process) ORDER BY lot, input_lot)::text
+         FROM edges),
+        (SELECT json_agg(json_build_array(event_id, body, registry_position, leaf_index))::text FROM history),
+        (SELECT json_agg(json_build_array(event_id, type, source, subject, code, detail, decided_at))::text
+         FROM refused),
+        (SELECT json_build_object(
+                    'lot', lot, 'custodian', custodian, 'status', status, 'lot_class', lot_class, 'mass_mg', mass_mg,
+                    'fineness', fineness, 'fine_mg', fine_mg, 'state', state, 'last_event_id', last_event_id,
+                    'last_leaf_index', last_leaf_index, 'updated_at', updated_at)::text
+         FROM lots WHERE lot = $1)
 """
 _REGISTRY_EVENTS_SQL: Final = """
-    SELECT e.event_id, e.body::text, l.registry_position, l.leaf_index
-    FROM events e JOIN log_leaves l ON l.event_id = e.event_id
-    WHERE e.outcome = 'accepted' AND e.subject = ANY($1::text[]) AND e.type NOT LIKE 'lot.%'
-    LIMIT $2
+    SELECT json_agg(json_build_array(e.event_id, e.body, l.registry_position, l.leaf_index))::text
+    FROM (
+        SELECT event_id, body FROM events
+        WHERE outcome = 'accepted' AND subject = ANY($1::text[]) AND type NOT LIKE 'lot.%'
+        LIMIT $2
+    ) e
+    JOIN log_leaves l ON l.event_id = e.event_id
 """
 _REFUSALS_SQL: Final = """
     SELECT event_id, type, source, subject, code, detail, coalesce(decided_at, recorded_at)
@@ -59,8 +98,10 @@ _REFUSALS_SQL: Final = """
     LIMIT $2
 """
 _LOT_SQL: Final = """
-    SELECT lot, custodian, status, lot_class, mass_mg, fineness, fine_mg, state::text, last_event_id,
-           last_leaf_index, updated_at
+    SELECT json_build_object(
+               'lot', lot, 'custodian', custodian, 'status', status, 'lot_class', lot_class, 'mass_mg', mass_mg,
+               'fineness', fineness, 'fine_mg', fine_mg, 'state', state, 'last_event_id', last_event_id,
+               'last_leaf_index', last_leaf_index, 'updated_at', updated_at)::text
     FROM lots WHERE lot = $1
 """
 
@@ -131,64 +172,55 @@ class Upstream:
 
 async def lot_row(db: Db, lot: str) -> dict[str, Any] | None:
     """The lot's current row in `lots` (state as the processor last decided it), or None."""
-    row = await db.fetchrow(_LOT_SQL, lot)
-    if row is None:
+    return _lot_json(await db.fetchval(_LOT_SQL, lot))
+
+
+def _lot_json(text: str | None) -> dict[str, Any] | None:
+    if text is None:
         return None
-    return {
-        "lot": row[0],
-        "custodian": row[1],
-        "status": row[2],
-        "lot_class": row[3],
-        "mass_mg": row[4],
-        "fineness": row[5],
-        "fine_mg": row[6],
-        "state": orjson.loads(row[7]),
-        "last_event_id": row[8],
-        "last_leaf_index": row[9],
-        "updated_at": row[10].isoformat().replace("+00:00", "Z"),
-    }
+    row: dict[str, Any] = orjson.loads(text)
+    row["updated_at"] = _utc(row["updated_at"])
+    return row
+
+
+def _utc(text: str) -> str:
+    """PostgreSQL's JSON timestamp (`...+00:00`) as RFC 3339 UTC with `Z`."""
+    return datetime.fromisoformat(text).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 async def fetch_upstream(db: Db, lot: str, authority: str) -> Upstream:
-    """Every stored fact a verdict of `lot` needs (see the module docstring)."""
-    lots, edges = await _graph(db, lot)
-    upstream = Upstream(lot, lots, edges)
-    upstream.current = await lot_row(db, lot)
-    transformations = sorted({edge.event_id for edge in edges})
-    _keep(upstream, await db.fetch(_LOT_EVENTS_SQL, lots, transformations, MAX_EVENTS + 1))
+    """Every stored fact a verdict of `lot` needs (see the module docstring): one query, then registry rounds."""
+    row = await db.fetchrow(_HISTORY_SQL, lot, MAX_WANTED_LOTS + 1, MAX_EVENTS + 1, MAX_REFUSALS)
+    assert row is not None  # an aggregate query always answers one row
+    lots: list[str] = row[0]
+    if len(lots) > MAX_WANTED_LOTS:
+        raise _too_large(lot, f"{MAX_WANTED_LOTS} lots")
+    edges = [Edge(*edge) for edge in orjson.loads(row[1] or "[]")]
+    upstream = Upstream(lot, lots, edges, current=_lot_json(row[4]))
+    _keep(upstream, orjson.loads(row[2] or "[]"))
     upstream.refusals = [
-        Refusal(r[0], r[1] or "", (r[2] or "").rsplit("/", 1)[-1], r[3], r[4], r[5], r[6])
-        for r in await db.fetch(_REFUSALS_SQL, lots, MAX_REFUSALS)
+        Refusal(r[0], r[1] or "", (r[2] or "").rsplit("/", 1)[-1], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
+        for r in orjson.loads(row[3] or "[]")
     ]
     if upstream.known:
         await _close_registry(db, upstream, authority)
     return upstream
 
 
-async def _graph(db: Db, lot: str) -> tuple[list[str], list[Edge]]:
-    rows = await db.fetch(_GRAPH_SQL, lot, MAX_WANTED_LOTS + 1)
-    lots = sorted({row[0] for row in rows})
-    if len(lots) > MAX_WANTED_LOTS:
-        raise HttpError(
-            422,
-            "lot.graph_too_large",
-            f"Lot {lot!r} has more than {MAX_WANTED_LOTS} lots in its history; its provenance is too large to "
-            "serve here. Ask the auditor's API for its custody graph instead.",
-        )
-    edges = {Edge(row[1], row[2], row[3], row[4]) for row in rows if row[1] is not None}
-    return lots, sorted(edges, key=lambda e: (e.lot, e.input_lot))
+def _too_large(lot: str, what: str) -> HttpError:
+    return HttpError(
+        422,
+        "lot.graph_too_large",
+        f"Lot {lot!r} has more than {what} in its history; its provenance is too large to serve here. "
+        "Ask the auditor's API for its custody graph instead.",
+    )
 
 
 def _keep(upstream: Upstream, rows: list[Any]) -> None:
-    for row in rows:
-        upstream.events[row[0]] = StoredEvent(row[0], orjson.loads(row[1]), row[2], row[3])
+    for event_id, body, registry_position, leaf_index in rows:
+        upstream.events[event_id] = StoredEvent(event_id, body, registry_position, leaf_index)
     if len(upstream.events) > MAX_EVENTS:
-        raise HttpError(
-            422,
-            "lot.graph_too_large",
-            f"Lot {upstream.lot!r} has more than {MAX_EVENTS} events in its history; its provenance is too large "
-            "to serve here. Ask the auditor's API for its custody graph instead.",
-        )
+        raise _too_large(upstream.lot, f"{MAX_EVENTS} events")
 
 
 async def _close_registry(db: Db, upstream: Upstream, authority: str) -> None:
@@ -202,7 +234,8 @@ async def _close_registry(db: Db, upstream: Upstream, authority: str) -> None:
             return
         asked.update(fresh)
         before = set(upstream.events)
-        _keep(upstream, await db.fetch(_REGISTRY_EVENTS_SQL, fresh, MAX_EVENTS + 1))
+        found = await db.fetchval(_REGISTRY_EVENTS_SQL, fresh, MAX_EVENTS + 1)
+        _keep(upstream, orjson.loads(found or "[]"))
         for event_id in set(upstream.events) - before:
             wanted.update(registry_names(upstream.events[event_id]))
 
