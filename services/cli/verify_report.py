@@ -56,11 +56,11 @@ def provenance_lines(provenance: Provenance) -> list[str]:
 
 
 def checked_line(verdict: BundleVerdict) -> str:
-    """What was checked: events, signatures, the tree size."""
-    tree = "no signed tree head" if verdict.tree_size is None else f"a log of {verdict.tree_size:,} leaves"
+    """What was checked: the steps passed, the events, the log's size, the signatures that verified."""
+    tree = "" if verdict.tree_size is None else f" from a log of {verdict.tree_size:,} leaves"
     return (
-        f"Checked: {verdict.entries} events with their inclusion proofs in {tree}, "
-        f"{verdict.signatures_checked} signatures verified, steps passed {verdict.steps_passed} of 6."
+        f"Checked: {verdict.steps_passed} of 6 steps passed; {verdict.entries} events{tree}; "
+        f"{verdict.signatures_checked} signatures verified."
     )
 
 
