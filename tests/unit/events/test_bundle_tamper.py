@@ -3,8 +3,10 @@ hypothesis-chosen sample of positions and replacement bytes of a realistic one."
 
 from __future__ import annotations
 
+import json
 from functools import cache
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +77,37 @@ def test_replacing_any_byte_of_a_realistic_bundle_fails(data: st.DataObject) -> 
     byte = data.draw(st.integers(0, 255).filter(lambda b: b != document[position]), label="byte")
     changed = document[:position] + bytes([byte]) + document[position + 1 :]
     assert_refused(verify_bundle(changed, log.log_public_key, log.log_keyid), f"byte {position} -> {byte}")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_any_json_in_place_of_a_member_fails_with_a_catalogued_reason_and_never_raises(data: st.DataObject) -> None:
+    log, document = small()
+    tree = orjson.loads(document)
+    path = data.draw(st.sampled_from(sorted(member_paths(tree))), label="member")
+    value = data.draw(JSON_VALUES, label="value")
+    node = tree
+    for part in path[:-1]:
+        node = node[part]
+    if node[path[-1]] == value:
+        return
+    node[path[-1]] = value
+    changed = json.dumps(tree).encode()  # the standard library writes big integers and floats too
+    assert_refused(verify_bundle(changed, log.log_public_key, log.log_keyid), f"{path} = {value!r}")
+
+
+def member_paths(value: object, prefix: tuple[str | int, ...] = ()) -> set[tuple[str | int, ...]]:
+    """The path of every member and array item of a JSON value."""
+    found: set[tuple[str | int, ...]] = set()
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        found.add((*prefix, key))
+        found |= member_paths(child, (*prefix, key))
+    return found
