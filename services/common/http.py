@@ -45,7 +45,8 @@ def install_common(app: FastAPI, metrics: CollectorRegistry, health: HealthCheck
     @app.exception_handler(StarletteHTTPException)
     async def _starlette(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "route.not_found", 405: "method.not_allowed"}.get(error.status_code, "http.error")
-        return error_response(error.status_code, code, str(error.detail))
+        headers = dict(error.headers or {})  # a 405 keeps its Allow header
+        return error_response(error.status_code, code, str(error.detail), headers)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
     async def healthz() -> JSONResponse:

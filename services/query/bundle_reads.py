@@ -10,6 +10,7 @@ its own). All proofs come from one query: the union of the perfect subtrees thei
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Final
 
@@ -68,9 +69,13 @@ def _anchor(settings: PipelineSettings) -> AnchorStatement:
     return anchor_statement(settings.anchor, settings.log_keyid, settings.anchor_signature)
 
 
+# Plans depend only on (leaf, tree size): a lot's bundle asked again under the same head plans nothing.
+_inclusion_plan = functools.lru_cache(maxsize=8192)(plan_inclusion)
+
+
 async def inclusion_proofs(db: Db, leaves: list[int], tree_size: int) -> dict[int, list[bytes]]:
     """RFC 9162 inclusion proofs of these leaves in the tree of `tree_size` leaves, in one query."""
-    plans = {leaf: plan_inclusion(leaf, tree_size) for leaf in leaves}
+    plans = {leaf: _inclusion_plan(leaf, tree_size) for leaf in leaves}
     nodes = list(dict.fromkeys(node for plan in plans.values() for node in plan.nodes()))
     hashes = await PgTreeStore(db).node_hashes(nodes)
     return {leaf: plan.assemble(hashes) for leaf, plan in plans.items()}

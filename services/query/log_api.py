@@ -19,8 +19,6 @@ from services.query.lots_api import json_response
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
 
-TreeSize = Annotated[int, Query(ge=0, le=MAX_TREE_SIZE)]
-
 
 @router.get(
     "/head",
@@ -43,8 +41,10 @@ async def get_head(pool: Pool) -> Response:
 )
 async def get_inclusion(
     pool: Pool,
-    event: Annotated[str, Query(pattern=ID_PATTERN, max_length=128, description="The event id")],
-    size: Annotated[int | None, Query(ge=1, le=MAX_TREE_SIZE, description="Tree size")] = None,
+    event: Annotated[str, Query(pattern=ID_PATTERN, max_length=128, description="The event id", examples=["ev-1"])],
+    size: Annotated[
+        int | None, Query(ge=1, le=MAX_TREE_SIZE, description="Tree size (default: the latest signed head's)")
+    ] = None,
 ) -> Response:
     """400 when the size is beyond the log or does not hold the leaf, 404 when the event is not logged."""
     async with pool.acquire() as db:
@@ -59,8 +59,8 @@ async def get_inclusion(
 )
 async def get_consistency(
     pool: Pool,
-    first: Annotated[int, Query(alias="from", ge=0, le=MAX_TREE_SIZE, description="The older tree size")],
-    second: Annotated[int, Query(alias="to", ge=0, le=MAX_TREE_SIZE, description="The newer tree size")],
+    first: Annotated[int, Query(alias="from", ge=0, le=MAX_TREE_SIZE, description="The older tree size", examples=[1])],
+    second: Annotated[int, Query(alias="to", ge=0, le=MAX_TREE_SIZE, description="The newer tree size", examples=[2])],
 ) -> Response:
     """400 when `from` > `to` or `to` is beyond the log."""
     async with pool.acquire() as db:
@@ -72,15 +72,16 @@ async def get_consistency(
     summary="The log's public key (the one key an offline verifier trusts), its key id and the trust anchor "
     "statement it signed",
     response_model=LogKeyOut,
-    responses=error_responses(503),
+    responses=error_responses(404),
 )
 async def get_key(settings: Settings) -> Response:
     """Stable URL of the platform's log key (`goldtrace status` prints it)."""
     if not settings.log_public_key:
         raise HttpError(
-            503,
+            404,
             "log.key_unconfigured",
-            "This query service was started without the log's public key (trust.json); run `goldtrace up`.",
+            "This query service knows no log public key (its trust.json has none); the operator must run "
+            "`goldtrace up` once to make the platform keys.",
         )
     anchor = None
     if settings.anchor_signature:

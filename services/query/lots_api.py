@@ -20,7 +20,13 @@ from services.query.upstream_reads import lot_row
 router = APIRouter(prefix="/v1/lots", tags=["lots"])
 
 LotId = Annotated[
-    str, Path(pattern=ID_PATTERN, max_length=128, description="The lot id (1-128 of A-Z a-z 0-9 . _ : -)")
+    str,
+    Path(
+        pattern=ID_PATTERN,
+        max_length=128,
+        description="The lot id (1-128 of A-Z a-z 0-9 . _ : -), as on the label or QR code",
+        examples=["BAR-1"],
+    ),
 ]
 JSON = "application/json"
 

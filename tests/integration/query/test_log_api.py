@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import asyncpg
+import httpx
 import pytest
 
 from events.anchor import verify_anchor
@@ -16,6 +17,7 @@ from events.signing import load_public_key
 from events.treehead import decode_tree_head, verify_tree_head
 from services.common.http import HttpError
 from services.query.api_models import ConsistencyOut, InclusionOut, LogKeyOut
+from services.query.app import create_app as query_app
 from services.query.bundle_reads import covering_head
 from services.sandbox.processes import free_port
 from tests.integration.query.conftest import Played
@@ -136,3 +138,15 @@ async def test_a_bundle_gets_a_head_signed_on_demand_or_a_503(played: Played) ->
     finally:
         await db.close()
     assert (await played.query.get("/v1/lots/BAR-1/bundle")).status_code == 200
+
+
+async def test_a_service_without_a_log_key_says_so(played: Played) -> None:
+    app = query_app(replace(played.settings, log_public_key="", anchor_signature=""))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query")
+    async with app.router.lifespan_context(app), client:
+        answer = await client.get("/v1/log/key")
+        assert (answer.status_code, answer.json()["error"]) == (404, "log.key_unconfigured")
+        assert "goldtrace up" in answer.json()["detail"]
+        missing = await client.get("/v1/lots/BAR-1/bundle")
+        assert (missing.status_code, missing.json()["error"]) == (503, "bundle.anchor_unsigned")
+        assert missing.headers["retry-after"] == "5"
