@@ -92,7 +92,7 @@ def test_sign_then_check_with_the_public_key(run: Run, key_file: tuple[Path, dic
     assert signed_event["keyid"] == printed["keyid"]
     assert out == rfc8785.dumps(signed_event) + b"\n", "sign writes the RFC 8785 form"
     (tmp_path / "signed.json").write_bytes(out)
-    code, report, err = run("check", str(tmp_path / "signed.json"), "--public-key", printed["public_key"])
+    code, report, err = run("check", str(tmp_path / "signed.json"), f"--public-key={printed['public_key']}")
     assert code == 0, err
     event_id, event_type, digest = report.decode().strip().split("\t")
     assert (event_id, event_type) == (UNSIGNED["id"], UNSIGNED["type"])
@@ -108,7 +108,7 @@ def test_sign_accepts_an_array_and_check_reports_each(
     assert code == 0, err
     assert [event["keyid"] for event in orjson.loads(out)] == ["k1"] * 3
     (tmp_path / "batch.json").write_bytes(out)
-    code, report, err = run("check", str(tmp_path / "batch.json"), "--public-key", printed["public_key"])
+    code, report, err = run("check", str(tmp_path / "batch.json"), f"--public-key={printed['public_key']}")
     assert code == 0, err
     assert [line.split("\t")[0] for line in report.decode().splitlines()] == [e["id"] for e in unsigned]
 
@@ -168,7 +168,7 @@ def test_check_with_the_wrong_key_fails_with_the_reason(
     run: Run, key_file: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     _, printed = key_file
-    code, report, err = run("check", signed_file(tmp_path, signed(VECTORS[0])), "--public-key", printed["public_key"])
+    code, report, err = run("check", signed_file(tmp_path, signed(VECTORS[0])), f"--public-key={printed['public_key']}")
     assert (code, report) == (1, b"")
     assert err.startswith("signature.invalid: ")
 
