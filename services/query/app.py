@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from services.common.http import install_common
 from services.common.settings import PipelineSettings
-from services.query import audit_api, log_api, lots_api, pages_api
+from services.query import audit_api, dashboard_api, log_api, lots_api, pages_api
 
 
 def create_app(settings: PipelineSettings) -> FastAPI:
@@ -48,4 +48,5 @@ def create_app(settings: PipelineSettings) -> FastAPI:
     app.include_router(log_api.router)
     app.include_router(pages_api.router)
     app.include_router(audit_api.router)
+    app.include_router(dashboard_api.router)
     return app
