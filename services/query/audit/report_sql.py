@@ -42,26 +42,32 @@ _EXTRACTIONS_SQL: Final = """
     ORDER BY event_time, event_id
 """
 # A shipment is a first sale when no lot upstream of the shipped one (itself included) was shipped before it:
-# exactly when the custody processor still saw the lot's `first_sale_pending`.
+# exactly when the custody processor still saw the lot's `first_sale_pending`. One walk up the graph for all sales.
 _SALES_SQL: Final = """
+    WITH RECURSIVE sold AS (
+        SELECT s.*, sl.leaf_index FROM shipments s JOIN log_leaves sl ON sl.event_id = s.shipped_event_id
+        WHERE s.sender = $1
+          AND ($2::timestamptz IS NULL OR s.shipped_at >= $2) AND ($3::timestamptz IS NULL OR s.shipped_at < $3)
+    ),
+    upstream(shipment, sold_lot, lot) AS (
+        SELECT shipment, lot, lot FROM sold
+        UNION SELECT u.shipment, u.sold_lot, i.input_lot FROM lot_inputs i JOIN upstream u ON i.lot = u.lot
+    ),
+    shipped_before AS (
+        SELECT DISTINCT u.shipment, u.sold_lot FROM upstream u
+        JOIN shipments p ON p.lot = u.lot
+        JOIN log_leaves pl ON pl.event_id = p.shipped_event_id
+        JOIN sold s ON s.shipment = u.shipment AND s.lot = u.sold_lot
+        WHERE pl.leaf_index < s.leaf_index
+    )
     SELECT s.shipped_event_id, s.shipment, s.lot, s.receiver, s.shipped_at, s.shipped_mg, l.lot_class,
-           e.body -> 'data' AS data, l.state -> 'premium_due_cents' AS due, l.state -> 'composition' AS composition,
-           NOT EXISTS (
-               WITH RECURSIVE upstream(lot) AS (
-                   SELECT s.lot
-                   UNION SELECT i.input_lot FROM lot_inputs i JOIN upstream u ON i.lot = u.lot
-               )
-               SELECT 1 FROM shipments p
-               JOIN upstream u ON p.lot = u.lot
-               JOIN log_leaves pl ON pl.event_id = p.shipped_event_id
-               WHERE pl.leaf_index < sl.leaf_index
-           ) AS first_sale
-    FROM shipments s
+           e.body -> 'data' -> 'premium' AS premium, e.body -> 'data' -> 'price' AS price,
+           l.state -> 'premium_due_cents' AS due, l.state -> 'composition' AS composition,
+           b.shipment IS NULL AS first_sale
+    FROM sold s
     JOIN events e ON e.event_id = s.shipped_event_id
-    JOIN log_leaves sl ON sl.event_id = s.shipped_event_id
     JOIN lots l ON l.lot = s.lot
-    WHERE s.sender = $1
-      AND (($2::timestamptz IS NULL OR s.shipped_at >= $2) AND ($3::timestamptz IS NULL OR s.shipped_at < $3))
+    LEFT JOIN shipped_before b ON b.shipment = s.shipment AND b.sold_lot = s.lot
     ORDER BY s.shipped_at, s.shipment
 """
 _ORIGINS_SQL: Final = """
@@ -69,7 +75,9 @@ _ORIGINS_SQL: Final = """
         SELECT * FROM unnest($1::text[], $2::text[])
         UNION SELECT u.shipment, i.input_lot FROM lot_inputs i JOIN upstream u ON i.lot = u.lot
     )
-    SELECT u.shipment, u.lot, e.body -> 'data' AS data FROM upstream u
+    SELECT u.shipment, u.lot, (e.body -> 'data' ->> 'mass_mg')::bigint AS mass_mg, e.body -> 'data' ->> 'fineness',
+           e.body -> 'data' -> 'contributions' AS contributions
+    FROM upstream u
     JOIN events e ON e.subject = u.lot AND e.type = 'lot.extracted' AND e.outcome = 'accepted'
 """
 # Gross mass by kind and class, split at the period's start; nothing after its end.
@@ -134,7 +142,12 @@ def _json(value: Any) -> Any:
 
 
 def _money(value: Any) -> Money | None:
-    return None if not isinstance(value, dict) else Money(currency=value["currency"], amount=value["amount"])
+    """Money as the event states it (validated when the event was accepted, so not validated again)."""
+    return (
+        None
+        if not isinstance(value, dict)
+        else Money.model_construct(currency=value["currency"], amount=value["amount"])
+    )
 
 
 def _contributions(data: dict[str, Any]) -> tuple[tuple[str, int], ...] | None:
@@ -193,7 +206,6 @@ class PgReportReads:
         """The organization's accepted shipments in the period, each marked first sale or not."""
         found = []
         for row in await self._db.fetch(_SALES_SQL, participant, period.start, period.end):
-            data = _json(row["data"])
             composition = _json(row["composition"]) or []
             found.append(
                 Sale(
@@ -205,8 +217,8 @@ class PgReportReads:
                     mass_mg=row["shipped_mg"],
                     lot_class=row["lot_class"],
                     first_sale=row["first_sale"],
-                    premium=_money(data.get("premium")),
-                    price=_money(data.get("price")),
+                    premium=_money(_json(row["premium"])),
+                    price=_money(_json(row["price"])),
                     premium_due_cents=int(_json(row["due"]) or 0),
                     composition=tuple(Part(*part) for part in composition),
                 )
@@ -219,10 +231,9 @@ class PgReportReads:
             return []
         rows = await self._db.fetch(_ORIGINS_SQL, [s.shipment for s in sales], [s.lot for s in sales])
         found = []
-        for row in rows:
-            data = _json(row["data"])
-            fine = fine_mass_mg(int(data["mass_mg"]), data["fineness"])
-            found.append(SaleOrigin(row["shipment"], row["lot"], fine, _contributions(data)))
+        for shipment, lot, mass_mg, fineness, contributions in rows:
+            shares = _contributions({"contributions": _json(contributions)})
+            found.append(SaleOrigin(shipment, lot, fine_mass_mg(mass_mg, fineness), shares))
         return found
 
     async def flows(self, participant: str, period: Period) -> list[Flow]:

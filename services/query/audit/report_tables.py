@@ -54,9 +54,11 @@ def share_bp(part: int, whole: int) -> int | None:
 
 def month(moment: datetime) -> str:
     """The UTC calendar month `YYYY-MM` of an instant (as the custody processor's monthly tallies use)."""
-    return moment.astimezone(UTC).strftime("%Y-%m")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}"
 
 
 def timestamp(moment: datetime) -> str:
     """An instant as RFC 3339 UTC text to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
