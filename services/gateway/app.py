@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,12 +23,18 @@ from services.common.http import HttpError, install_common
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
 from services.gateway.adapters import FeedRegistryView, KafkaPublisher, PostgresShipments, PostgresSubmissions
-from services.gateway.intake import Intake
+from services.gateway.contract import STATUS_RESPONSES, SUBMIT_BODY, SUBMIT_RESPONSES, refusal_status
+from services.gateway.intake import Intake, Result
 from services.gateway.status import event_status
 
 JSON_TYPES = ("application/json", "application/cloudevents+json", "application/cloudevents-batch+json")
 RETRY_AFTER = {"Retry-After": "2"}
 MAX_RAW_KEPT = 64 * 1024
+# A request that cannot be queued within this is answered 503 (retry): a broker or database that is away must not
+# hold clients until their own timeouts, which would leave them not knowing. Anything sent meanwhile is re-sent by
+# the retry and decided once (duplicates by id have one effect).
+INTAKE_DEADLINE_S = 10.0
+UNAVAILABLE = (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 EventId = Annotated[str, Path(pattern=ID_PATTERN, description="The event id (1-128 of A-Z a-z 0-9 . _ : -)")]
 
@@ -84,14 +91,8 @@ def create_app(settings: PipelineSettings) -> FastAPI:
         "/v1/events",
         status_code=202,
         summary="Submit one signed event, or a JSON array of up to 1,000",
-        responses={
-            202: {"description": "Each event's status: queued, duplicate, or rejected with a reason code"},
-            400: {"description": "The body is not JSON"},
-            413: {"description": "The body is larger than 8 MiB or holds more than 1,000 events"},
-            415: {"description": "The body is not application/json"},
-            422: {"description": "The body is JSON but neither an event object nor a non-empty array of them"},
-            503: {"description": "Kafka or PostgreSQL is unavailable; retry after Retry-After seconds"},
-        },
+        responses=SUBMIT_RESPONSES,
+        openapi_extra=SUBMIT_BODY,
     )
     async def submit(request: Request) -> JSONResponse:
         began = time.perf_counter()
@@ -99,8 +100,9 @@ def create_app(settings: PipelineSettings) -> FastAPI:
         body = await _read_limited(request)
         single, items, raw_items = _decode(body)
         try:
-            results = await parts["intake"].submit(items, raw_items)
-        except (KafkaError, OSError, asyncpg.PostgresError, TimeoutError) as error:
+            async with asyncio.timeout(INTAKE_DEADLINE_S):
+                results = await parts["intake"].submit(items, raw_items)
+        except UNAVAILABLE as error:
             raise HttpError(
                 503,
                 "service.unavailable",
@@ -111,17 +113,37 @@ def create_app(settings: PipelineSettings) -> FastAPI:
         for result in results:
             outcomes.labels(result.status).inc()
         latency.observe(time.perf_counter() - began)
-        payload = results[0].as_json() if single else [r.as_json() for r in results]
-        return JSONResponse(payload, status_code=202)
+        if not single:
+            return JSONResponse([r.as_json() for r in results], status_code=202)
+        if results[0].status == "rejected":  # one event refused: the request is refused (the event is kept)
+            return _refused(results[0])
+        return JSONResponse(results[0].as_json(), status_code=202)
 
-    @app.get("/v1/events/{event_id}", summary="The status of an event: queued, accepted (with findings) or rejected")
+    @app.get(
+        "/v1/events/{event_id}",
+        summary="The status of an event: queued, accepted (with findings) or rejected",
+        responses=STATUS_RESPONSES,
+    )
     async def status(event_id: EventId) -> JSONResponse:
-        found = await event_status(parts["pool"], event_id)
+        try:
+            found = await event_status(parts["pool"], event_id)
+        except UNAVAILABLE as error:
+            raise HttpError(
+                503, "service.unavailable", "The status cannot be read now; ask again shortly.", RETRY_AFTER
+            ) from error
         if found is None:
             raise HttpError(404, "event.not_found", f"No event with id {event_id!r} was submitted here.")
         return JSONResponse(found)
 
     return app
+
+
+def _refused(result: Result) -> JSONResponse:
+    """The answer to a request of one event that was refused: a 4xx ErrorBody that also names the event."""
+    assert result.code is not None
+    assert result.detail is not None
+    body = {"error": result.code, "detail": result.detail, "id": result.id, "status": result.status}
+    return JSONResponse(body, status_code=refusal_status(result.code))
 
 
 def _check_content_type(request: Request) -> None:

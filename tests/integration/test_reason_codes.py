@@ -22,6 +22,7 @@ from events.codec import SignedEvent
 from events.custody import fold, initial_state
 from services.common.settings import PipelineSettings
 from services.custody.runtime import inbound_partitions, partitioner
+from services.gateway.contract import refusal_status
 from services.sandbox.processes import Workers
 from tests.unit.events.scenario import ECO_ASMO, ECO_MINE, FM_ASMO, FM_MINE, REFINER, TRADER, Scenario
 from tests.unit.events.triggers import TRIGGERS, Built, Trigger
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.integration
 AT_THE_GATEWAY: dict[str, tuple[int, str]] = {
     "batch.too_many_events": (413, "batch.too_many_events"),
     "batch.too_large": (413, "request.too_large"),  # the gateway counts the bytes before it decodes them
-    "batch.not_array": (202, "event.schema"),  # a body that is an object is one event; other bodies are 400/422
+    "batch.not_array": (422, "event.schema"),  # a body that is an object is one event; other bodies are 400/422
 }
 WAIT_SECONDS = 60.0
 FINAL = {"accepted", "rejected"}
@@ -136,15 +137,19 @@ async def check_decode_triggers(
     for code, (trigger, built) in triggers.items():
         assert isinstance(built.offending, bytes)
         body = built.offending if trigger.whole_body else b"[" + built.offending + b"]"
-        status, expected = AT_THE_GATEWAY.get(code, (202, code))
+        single = body.lstrip().startswith(b"{")  # one event: refused with a 4xx naming the code, and kept
+        status, expected = AT_THE_GATEWAY.get(code, (refusal_status(code) if single else 202, code))
         response = await post(gateway, body)
         assert response.status_code == status, (code, response.status_code, response.text[:300])
-        if status != 202:
-            assert response.json()["error"] == expected, (code, response.json())
+        answer = response.json() if single or status != 202 else response.json()[0]
+        if single:
+            assert (answer["id"], answer["status"], answer["error"]) == (None, "rejected", expected), (code, answer)
+        elif status != 202:
+            assert answer["error"] == expected, (code, answer)
             continue
-        answer = response.json() if trigger.whole_body else response.json()[0]
-        assert answer["id"] is None
-        assert (answer["status"], answer["error"]["code"]) == ("rejected", expected), (code, answer)
+        else:
+            assert answer["id"] is None
+            assert (answer["status"], answer["error"]["code"]) == ("rejected", expected), (code, answer)
         kept[trigger.prefix] = expected
     rows = await gateway_rejections(database_url, set(kept.values()))
     for prefix, expected in kept.items():
