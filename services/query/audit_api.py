@@ -29,7 +29,7 @@ from services.query.audit.models import (
 )
 from services.query.audit.pages import DEFAULT_LIMIT, MAX_LIMIT, parse_cursor
 from services.query.audit.participant_sql import EventsQuery, participant_known, read_participant_events
-from services.query.audit.report import TABLE_NAMES
+from services.query.audit.report import TABLE_NAMES, TableName
 from services.query.audit.report_facts import Period
 from services.query.audit.report_sql import read_report
 from services.query.deps import Pool
@@ -44,16 +44,6 @@ FirstDay = Annotated[date | None, Query(alias="from", description="First day inc
 LastDay = Annotated[date | None, Query(alias="to", description="Last day included, YYYY-MM-DD (UTC)")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
 CursorText = Annotated[str | None, Query(max_length=160, description="The `next` of the previous page")]
-TableName = Literal[
-    "production",
-    "productivity",
-    "sales",
-    "inventory",
-    "shipments_not_received",
-    "lapsed_lots",
-    "gender",
-    "pallaqueras",
-]
 
 
 def _period(first: date | None, last: date | None) -> Period:

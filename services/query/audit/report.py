@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from events.custody import findings
 from events.custody.clock import days_in_month
@@ -20,7 +20,7 @@ from services.query.audit.report_gender import gender_table, pallaqueras_table
 from services.query.audit.report_tables import Cell, Table, month, share_bp, table, timestamp, usd
 
 CLASS_ORDER: Final = ("fairmined-ecological", "fairmined", "uncertified")
-TABLE_NAMES: Final = (
+TableName = Literal[
     "production",
     "productivity",
     "sales",
@@ -29,7 +29,8 @@ TABLE_NAMES: Final = (
     "lapsed_lots",
     "gender",
     "pallaqueras",
-)
+]
+TABLE_NAMES: Final[tuple[TableName, ...]] = get_args(TableName)
 _SECONDS_PER_DAY: Final = 86_400
 
 
