@@ -117,11 +117,12 @@ async def _auditor(request: Request, pool: Pool, text: str | None = None) -> Cal
     return caller
 
 
-def _sign_in_page(request: Request, refused: _RefusedError, lang: Language) -> HTMLResponse:
+def _sign_in_page(request: Request, refused: _RefusedError, lang: Language, forget_cookie: bool = True) -> HTMLResponse:
+    """The sign-in page saying why; a cookie whose token was refused is removed (`forget_cookie`)."""
     refusal = None if refused.code == "auth.token_missing" else refused.code
     body = render_login(lang, _session(request, lang), refusal, refused.holder)
     response = _page(request, body, lang, _STATUS.get(refused.code, 401))
-    if refusal is not None and TOKEN_COOKIE in request.cookies:
+    if forget_cookie and refusal is not None and TOKEN_COOKIE in request.cookies:
         response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
@@ -191,8 +192,8 @@ async def login(request: Request, pool: Pool) -> Response:
         return _page(request, body, lang, 400)
     try:
         await _auditor(request, pool, form.get("token", ""))
-    except _RefusedError as refused:
-        return _sign_in_page(request, refused, lang)
+    except _RefusedError as refused:  # the session's own cookie, if any, was not what was refused: kept
+        return _sign_in_page(request, refused, lang, forget_cookie=False)
     response = RedirectResponse(f"/audit?lang={lang}", status_code=303, headers={"Cache-Control": "no-store"})
     response.set_cookie(
         TOKEN_COOKIE,
