@@ -26,7 +26,8 @@ from events.verdict import LotVerdict, Reason, lot_verdict
 from services.common.settings import PipelineSettings
 from services.query.upstream_reads import Refusal, StoredEvent, Upstream, fetch_upstream
 
-MEMO_SIZE: Final = 256  # replays kept: a few hundred lots' histories of a few dozen events each
+MEMO_SIZE: Final = 256  # replays kept: a few hundred lots' histories ...
+MEMO_EVENTS: Final = 50_000  # ... and at most this many events in all (a refinery melt's history is large)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,10 @@ class ReplayMemo:
     verdict (findings due at `now`) is computed per request.
     """
 
-    def __init__(self, size: int = MEMO_SIZE) -> None:
+    def __init__(self, size: int = MEMO_SIZE, max_events: int = MEMO_EVENTS) -> None:
         self._size = size
+        self._max_events = max_events
+        self._events = 0
         self._replays: OrderedDict[bytes, Replay] = OrderedDict()
 
     def replay(self, ordered: list[StoredEvent], anchor: TrustAnchor) -> Replay:
@@ -70,13 +73,16 @@ class ReplayMemo:
             return found
         made = replay((decode_event(orjson.dumps(event.body)) for event in ordered), anchor)
         self._replays[key] = made
-        if len(self._replays) > self._size:
-            self._replays.popitem(last=False)
+        self._events += len(made.records)
+        while self._replays and (len(self._replays) > self._size or self._events > self._max_events):
+            _, dropped = self._replays.popitem(last=False)
+            self._events -= len(dropped.records)
         return made
 
     def clear(self) -> None:
         """Forget every replay (benchmarks measure the cold path this way)."""
         self._replays.clear()
+        self._events = 0
 
 
 def _replay_key(ordered: list[StoredEvent], anchor: TrustAnchor) -> bytes:

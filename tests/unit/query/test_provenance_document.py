@@ -55,6 +55,10 @@ def test_judging_stored_events_is_the_kernel_verdict_and_the_memo_reuses_the_rep
     assert judge(upstream, scenario.anchor(), NOW, ReplayMemo()).replayed is not first.replayed
     other = Upstream("lot-1", ["lot-1"], [], stored(events[:-1]))
     assert judge(other, scenario.anchor(), NOW, memo).replayed is not first.replayed
+    small = ReplayMemo(max_events=len(events))  # holds one history: the next evicts it
+    kept = judge(upstream, scenario.anchor(), NOW, small).replayed
+    judge(other, scenario.anchor(), NOW, small)
+    assert judge(upstream, scenario.anchor(), NOW, small).replayed is not kept
 
 
 def test_the_document_names_everyone_and_lists_the_verdict_events() -> None:
