@@ -130,3 +130,15 @@ async def test_the_bundle_proves_every_event_of_the_verdict_offline(played: Play
         leaf = event_log_leaf_hash(decode_object(entry.event).digest, entry.registry_position)
         proof = [bytes.fromhex(step) for step in entry.inclusion_proof]
         verify_inclusion(leaf, entry.leaf_index, head.tree_size, proof, head.root)
+
+
+@pytest.mark.parametrize("lot", [ORE_LOTS[0], ECO_LOT])
+async def test_bundles_of_a_consumed_lot_and_of_a_fresh_one_verify_offline(played: Played, lot: str) -> None:
+    answer = await played.query.get(f"/v1/lots/{lot}/bundle")
+    assert answer.status_code == 200, answer.text
+    log_key = load_public_key(played.settings.log_public_key)
+    checked = verify_bundle(answer.content, log_key, played.settings.log_keyid, lot=lot)
+    assert checked.verified, checked.failures
+    provenance = LotProvenance.model_validate((await played.query.get(f"/v1/lots/{lot}/provenance")).json())
+    assert checked.verdict is not None
+    assert checked.verdict.to_json()["provenance"] == provenance.model_dump()["provenance"]
