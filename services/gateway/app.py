@@ -34,6 +34,7 @@ MAX_RAW_KEPT = 64 * 1024
 # hold clients until their own timeouts, which would leave them not knowing. Anything sent meanwhile is re-sent by
 # the retry and decided once (duplicates by id have one effect).
 INTAKE_DEADLINE_S = 10.0
+BODY_READ_S = 60.0  # the whole body must arrive within this (a full 8 MiB batch needs only 1.2 Mbit/s)
 UNAVAILABLE = (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 EventId = Annotated[str, Path(pattern=ID_PATTERN, description="The event id (1-128 of A-Z a-z 0-9 . _ : -)")]
@@ -158,11 +159,19 @@ async def _read_limited(request: Request) -> bytes:
         raise HttpError(413, "request.too_large", f"A request may carry at most {MAX_BATCH_BYTES} bytes; split it.")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BATCH_BYTES:
-            raise HttpError(413, "request.too_large", f"A request may carry at most {MAX_BATCH_BYTES} bytes; split it.")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_READ_S):  # a client trickling its body must not hold a connection for ever
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BATCH_BYTES:
+                    raise HttpError(
+                        413, "request.too_large", f"A request may carry at most {MAX_BATCH_BYTES} bytes; split it."
+                    )
+                chunks.append(chunk)
+    except TimeoutError as slow:
+        raise HttpError(
+            408, "request.too_slow", f"The body did not arrive within {BODY_READ_S:.0f} s; send it in one go."
+        ) from slow
     return b"".join(chunks)
 
 

@@ -90,6 +90,7 @@ RETRY_HEADER: Final = {
 SUBMIT_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     202: {"model": SubmitAnswer, "description": "Each event's status: queued, duplicate, or rejected with a reason"},
     400: _refusal("Not JSON, not I-JSON (duplicate keys, lone surrogates, huge integers, ...), or nested too deep"),
+    408: _refusal("The body did not arrive in time (a client sending too slowly)"),
     409: _refusal("The one event's id was already used by other content"),
     413: _refusal("The body exceeds 8 MiB or 1,000 events, or the one event exceeds 64 KiB"),
     415: _refusal("The body is not application/json"),
