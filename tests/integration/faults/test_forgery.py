@@ -1,0 +1,146 @@
+"""Attacks with signed events, through the live pipeline (gateway, two custody workers, ledger): each is refused with
+its reason code, kept, and changes nothing. SECURITY.md points here for each mitigation.
+
+- a replay of an accepted event under a new id: without the signer's key (the signature breaks), and re-signed by the
+  signer itself (the custody rules refuse a second effect);
+- a revoked key used after its revocation, also for an event signed before the revocation but sent after;
+- one participant's key signing as another;
+- a certificate forged by a non-certifier, and a lot that claims it; registry changes by someone not the authority.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+
+from events.codec import SignedEvent, decode_event, decode_object
+from events.custody import fold, initial_state
+from events.custody.outcome import Rejected
+from events.signing import sign_event
+from services.common.settings import PipelineSettings
+from services.sandbox.processes import Workers
+from tests.integration.client import final_status, submit
+from tests.unit.events.scenario import (
+    ECO_ASMO,
+    ECO_CERT,
+    ECO_MINE,
+    FM_ASMO,
+    TRADER,
+    UNCERTIFIED_ASMO,
+    UNCERTIFIED_MINE,
+    Scenario,
+    shipment_of,
+)
+
+pytestmark = pytest.mark.integration
+
+NO_ROLE = "role.missing"
+
+
+def with_new_id(signed: SignedEvent, event_id: str) -> SignedEvent:
+    """The same event under another id, signature untouched (what a replayer without the key can do)."""
+    raw = orjson.loads(orjson.dumps(signed.raw))
+    raw["id"] = event_id
+    return decode_object(raw)
+
+
+def resigned(scenario: Scenario, signed: SignedEvent, event_id: str) -> SignedEvent:
+    """The same event re-signed by its own signer under another id (what a replaying signer can do)."""
+    raw = signed.raw
+    signer = raw["source"].removeprefix("/participants/")
+    return scenario.sign(signer, raw["type"], raw["subject"], raw["data"], time=raw["time"], event_id=event_id)
+
+
+def signed_as(scenario: Scenario, source: str, key_of: str, data: dict[str, Any]) -> SignedEvent:
+    """A `lot.extracted` naming `source` as its signer, signed (validly) with a key of `key_of`."""
+    key = scenario.signer(key_of)
+    unsigned = {
+        "specversion": "1.0",
+        "id": "impostor-1",
+        "source": f"/participants/{source}",
+        "type": "lot.extracted",
+        "subject": data["lot"],
+        "time": scenario.now(),
+        "datacontenttype": "application/json",
+        "keyid": key.keyid,
+        "data": data,
+    }
+    return decode_event(orjson.dumps(sign_event(unsigned, key.private_key)))
+
+
+async def lots(database_url: str) -> dict[str, dict[str, Any]]:
+    """The ledger's lot states."""
+    db = await asyncpg.connect(database_url)
+    try:
+        return {r["lot"]: orjson.loads(r["state"]) for r in await db.fetch("SELECT lot, state FROM lots")}
+    finally:
+        await db.close()
+
+
+async def test_replays_revoked_keys_impersonation_and_forged_certificates_are_refused(
+    gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
+) -> None:
+    await asyncio.to_thread(workers.start_ledger)
+    await asyncio.to_thread(workers.start, 0)
+    await asyncio.to_thread(workers.start, 1)
+    s = Scenario()
+    extracted = s.extract(ECO_ASMO, "L1", ECO_MINE, 10_000, certificate=ECO_CERT)
+    shipped = s.ship(ECO_ASMO, "L1", TRADER, 10_000, premium_usd="60.00")
+    received = s.receive(TRADER, "L1", shipment_of(shipped), 10_000)
+    signed_before_revocation = s.extract(ECO_ASMO, "L2", ECO_MINE, 10_000)
+    history = [*s.world(), extracted, shipped, received]
+    await submit(gateway, history)
+    for signed in history:
+        assert (await final_status(gateway, signed.id))["status"] == "accepted"
+    before = await lots(pipeline.database_url)
+
+    new_key, new_signer = s.add_key(ECO_ASMO, f"{ECO_ASMO}:2")
+    revocation = s.revoke_key(ECO_ASMO, f"{ECO_ASMO}:1")
+    await submit(gateway, [new_key, revocation])
+    assert (await final_status(gateway, revocation.id))["status"] == "accepted"
+    with_revoked_key = s.extract(ECO_ASMO, "L3", ECO_MINE, 10_000)  # still the old key: s.signers is not updated
+    s.signers[ECO_ASMO] = new_signer
+    impostor = signed_as(s, ECO_ASMO, FM_ASMO, {**extracted.raw["data"], "lot": "L4"})
+    forged_certificate = s.certificate("cert-forged", UNCERTIFIED_ASMO, [UNCERTIFIED_MINE], by=TRADER)
+    attacks: dict[str, tuple[SignedEvent, str, str]] = {  # event, who refuses it, reason code
+        "replay under a new id without the key": (with_new_id(received, "replay-1"), "gateway", "signature.invalid"),
+        "the receiver replays its receipt": (resigned(s, received, "replay-2"), "custody", "receipt.not_in_transit"),
+        "the miner replays its extraction": (resigned(s, extracted, "replay-3"), "custody", "lot.id_reused"),
+        "the seller replays its shipment": (resigned(s, shipped, "replay-4"), "custody", "custody.not_custodian"),
+        "a revoked key used after revocation": (with_revoked_key, "gateway", "key.revoked"),
+        "signed before revocation, sent after": (signed_before_revocation, "gateway", "key.revoked"),
+        "one participant's key signing as another": (impostor, "gateway", "key.wrong_participant"),
+        "a certificate forged by a trader": (forged_certificate, "custody", NO_ROLE),
+        "a trader revokes a miner's key": (s.revoke_key(ECO_ASMO, f"{ECO_ASMO}:2", by=TRADER), "custody", NO_ROLE),
+        "a trader registers an authority": (s.register("arm-2", ["authority"], by=TRADER), "custody", NO_ROLE),
+    }
+    claims = {
+        "a lot under the forged certificate": s.extract(
+            UNCERTIFIED_ASMO, "L5", UNCERTIFIED_MINE, 10_000, certificate="cert-forged"
+        ),
+        "a lot under another holder's certificate": s.extract(
+            UNCERTIFIED_ASMO, "L6", UNCERTIFIED_MINE, 10_000, certificate=ECO_CERT
+        ),
+    }
+    kernel = fold(initial_state(s.anchor()), [*history, new_key, revocation, *(a[0] for a in attacks.values())])
+    for (what, (_, _, code)), outcome in zip(attacks.items(), kernel[-len(attacks) :], strict=True):
+        assert isinstance(outcome, Rejected), what
+        assert outcome.code == code, (what, outcome.code)
+
+    answers = await submit(gateway, [a[0] for a in attacks.values()], all_queued=False)
+    await submit(gateway, list(claims.values()))
+    for (what, (signed, by, code)), answer in zip(attacks.items(), answers, strict=True):
+        assert answer["status"] == ("rejected" if by == "gateway" else "queued"), (what, answer)
+        status = await final_status(gateway, signed.id)
+        assert (status["status"], status["error"]["code"], status["refused_by"]) == ("rejected", code, by), what
+    claimed = {what: (await final_status(gateway, e.id))["error"]["code"] for what, e in claims.items()}
+    assert claimed == {
+        "a lot under the forged certificate": "certificate.unknown",
+        "a lot under another holder's certificate": "certificate.not_holder",
+    }
+    assert await lots(pipeline.database_url) == before, "no attack changed any lot"
