@@ -96,15 +96,20 @@ class ProvenanceOut(_Out):
 
 
 class RefusalOut(_Out):
-    """A refused event naming a lot of the history."""
+    """A refused event naming a lot of the history (by subject), or claiming to make the lot itself (by outputs)."""
 
     event_id: str | None
     type: str
     signer: str
     subject: str
+    outputs: list[str] = Field(description="The lots a refused lot.transformed claimed to make; empty for other types")
     code: str
     detail: str
-    decided_at: str
+    time: str | None = Field(
+        description="The event's own `time` (RFC 3339 UTC, as signed); null when the refused bytes were not a "
+        "readable event"
+    )
+    decided_at: str = Field(description="When the pipeline refused the event (RFC 3339 UTC)")
 
 
 class EdgeOut(_Out):
@@ -124,7 +129,7 @@ class GraphOut(_Out):
 
 
 class NamesOut(_Out):
-    """Display names from the registry events: participants, mines, certificates."""
+    """Display names from the registry events: participants (signers of the refusals too), mines, certificates."""
 
     participants: dict[str, dict[str, Any]]
     mines: dict[str, dict[str, Any]]

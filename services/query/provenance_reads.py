@@ -4,6 +4,9 @@ The verdict is computed here, not read back from what the processor stored: the 
 history (services/query/upstream_reads.py) are replayed in the processor's decision order
 (`events.bundle.log_order`) through `events.custody.replay.replay` and judged by `events.verdict.lot_verdict`,
 exactly as `goldtrace verify` does with a bundle of the same events, so both reach the same verdict.
+
+A lot that no accepted event ever named is still known when a refusal names it: by subject, or as an output a
+refused transformation claimed to make. Its document says not verified, with those refusals as the reasons.
 """
 
 from __future__ import annotations
@@ -118,8 +121,12 @@ async def lot_provenance(pool: asyncpg.Pool, settings: PipelineSettings, lot: st
       "events": [{id, type, subject, signer, keyid, time, digest, outcome, code, detail, findings,
                   registry_position, leaf_index, data}],   # the verdict's events (= the bundle's), log order
       "findings": [{code, severity, event_ids, detail, figures}],  # of the events, and due now
-      "refusals": [{event_id, type, signer, subject, code, detail, decided_at}],  # naming the lot's history
-      "names": {"participants": {id: {name, roles, country}},
+      "refusals": [{event_id, type, signer, subject, outputs, code, detail, time, decided_at}],
+                                     # naming a lot of the history by subject, or claiming to make the lot itself
+                                     # (outputs: the lots a refused lot.transformed claimed to make, else []);
+                                     # time: the event's own `time` as signed (null when the refused bytes were not
+                                     # a readable event); decided_at: when the pipeline refused it
+      "names": {"participants": {id: {name, roles, country}},   # also the signers of the refusals
                 "mines": {id: {name, region, operator, capacity_mg_per_month}},
                 "certificates": {id: {holder, standard, mines, valid_from, valid_until, status}}},
       "graph": {"lots": [ids], "edges": [{lot, input_lot, event_id, process}]}
@@ -134,7 +141,7 @@ def provenance_document(checked: Checked) -> dict[str, Any]:
     verdict, upstream = checked.verdict, checked.upstream
     reasons = list(verdict.reasons)
     if verdict.provenance is None:
-        refused = [refusal_reason(r) for r in upstream.refusals if r.subject == upstream.lot]
+        refused = [refusal_reason(r, upstream.lot) for r in upstream.refusals if r.names(upstream.lot)]
         if refused:
             reasons = refused
     document = verdict.to_json()
@@ -162,7 +169,7 @@ def provenance_document(checked: Checked) -> dict[str, Any]:
         "events": events,
         "findings": document["findings"],
         "refusals": [refusal_json(r) for r in upstream.refusals],
-        "names": names_of(checked.ordered),
+        "names": names_of(log_order([*checked.ordered, *upstream.named.values()])),
         "graph": {
             "lots": upstream.lots,
             "edges": [
@@ -173,12 +180,12 @@ def provenance_document(checked: Checked) -> dict[str, Any]:
     }
 
 
-def refusal_reason(refusal: Refusal) -> Reason:
-    """A refused event of a lot that was never accepted, as a reason in plain words."""
+def refusal_reason(refusal: Refusal, lot: str) -> Reason:
+    """A refused event naming `lot`, a lot that was never accepted, as a reason in plain words."""
     return Reason(
         "verdict.refused",
         f"Event {refusal.event_id!r} ({refusal.type} signed by {refusal.signer!r}) was refused: {refusal.code}: "
-        f"{refusal.detail} No accepted event creates lot {refusal.subject!r}.",
+        f"{refusal.detail} No accepted event creates lot {lot!r}.",
     )
 
 
@@ -189,8 +196,10 @@ def refusal_json(refusal: Refusal) -> dict[str, Any]:
         "type": refusal.type,
         "signer": refusal.signer,
         "subject": refusal.subject,
+        "outputs": list(refusal.outputs),
         "code": refusal.code,
         "detail": refusal.detail,
+        "time": refusal.time,
         "decided_at": utc_timestamp(refusal.decided_at),
     }
 

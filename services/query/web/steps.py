@@ -111,7 +111,7 @@ def step_of(record: Mapping[str, Any], names: Directory, history: Collection[str
 
 
 def refusal_step(refusal: Mapping[str, Any], names: Directory) -> Step:
-    """A refused event as the query service lists it (`refusals`: event_id, type, signer, subject, code, decided_at)."""
+    """A refused event as the query service lists it (`refusals`); dated by its own `time`, else `decided_at`."""
     return Step(
         event_id=str(refusal.get("event_id", "")),
         type=str(refusal.get("type", "")),

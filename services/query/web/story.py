@@ -155,13 +155,20 @@ def _tells(record: Mapping[str, Any], history: set[str]) -> bool:
 
 
 def _refusals(steps: Sequence[Step], listed: Any, names: Directory, history: set[str]) -> list[Step]:
-    """Refused events: those of the verdict's own events, then the query service's `refusals` naming the history."""
+    """Refused events: those of the verdict's own events, then the query service's `refusals` naming the history
+    (by subject, or as a lot a refused transformation claimed to make: `outputs`)."""
     found = {step.event_id: step for step in steps if step.refused}
     for refusal in listed if isinstance(listed, Sequence) else ():
-        if isinstance(refusal, Mapping) and str(refusal.get("subject")) in history:
+        if isinstance(refusal, Mapping) and _names_history(refusal, history):
             step = refusal_step(refusal, names)
             found.setdefault(step.event_id, step)
     return list(found.values())
+
+
+def _names_history(refusal: Mapping[str, Any], history: set[str]) -> bool:
+    outputs = refusal.get("outputs")
+    named = [refusal.get("subject"), *(outputs if isinstance(outputs, list) else ())]
+    return any(isinstance(lot, str) and lot in history for lot in named)
 
 
 def _origins(shares: Any, names: Directory) -> tuple[Origin, ...]:

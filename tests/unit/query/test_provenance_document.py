@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from events.codec import SignedEvent
 from events.verdict import verify_lot
 from services.query.provenance_reads import ReplayMemo, judge, names_of, provenance_document
-from services.query.upstream_reads import Edge, Refusal, StoredEvent, Upstream, registry_names
+from services.query.upstream_reads import Edge, Refusal, StoredEvent, Upstream, registry_names, signed_time
 from tests.unit.events.scenario import (
     CERTIFIER,
     FM_ASMO,
@@ -93,7 +93,44 @@ def test_a_lot_only_refused_has_its_refusals_as_reasons() -> None:
     assert [r["code"] for r in document["reasons"]] == ["verdict.refused"]
     assert "certificate.not_holder" in document["reasons"][0]["detail"]
     assert document["refusals"][0]["decided_at"] == "2026-06-01T00:00:00Z"
+    assert document["refusals"][0]["time"] is None
     assert not Upstream("lot-y", ["lot-y"], [], stored(world)).known
+
+
+def test_a_lot_only_a_refused_transformation_claimed_is_known_and_the_signer_named_outside_the_replay() -> None:
+    scenario = Scenario()
+    world = stored(scenario.world())
+    signer = next(
+        e for e in world.values() if e.body["type"] == "participant.registered" and e.body["subject"] == TRADER
+    )
+    refusal = Refusal(
+        "ev-7",
+        "lot.transformed",
+        TRADER,
+        "lot-in",
+        "custody.not_custodian",
+        "Not held.",
+        NOW,
+        time="2026-05-31T10:00:00Z",
+        outputs=("lot-out", "lot-other"),
+    )
+    replayed = {k: v for k, v in world.items() if k != signer.event_id}
+    upstream = Upstream("lot-out", ["lot-out"], [], replayed, [refusal], named={signer.event_id: signer})
+    assert upstream.known
+    document = provenance_document(judge(upstream, scenario.anchor(), NOW, ReplayMemo()))
+    assert document["verified"] is False
+    (reason,) = document["reasons"]
+    assert "No accepted event creates lot 'lot-out'." in reason["detail"]
+    assert document["refusals"][0]["outputs"] == ["lot-out", "lot-other"]
+    assert document["refusals"][0]["time"] == "2026-05-31T10:00:00Z"
+    assert document["names"]["participants"][TRADER]["name"] == "Aurum Trading"
+    assert not Upstream("lot-in2", ["lot-in2"], [], replayed, [refusal]).known
+
+
+def test_only_a_contract_timestamp_is_kept_as_a_refused_event_time() -> None:
+    assert signed_time("2026-05-31T10:00:00.123456789Z") == "2026-05-31T10:00:00.123456789Z"
+    for unreadable in (None, "yesterday", "2026-02-30T10:00:00Z", "2026-05-31T10:00:00+01:00", "2026-05-31"):
+        assert signed_time(unreadable) is None
 
 
 def test_registry_names_follow_what_each_event_reads() -> None:
