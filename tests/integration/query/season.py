@@ -1,5 +1,6 @@
 """The season the query tests play: two Fairmined lots assayed, sold with premium, refined into a bar that goes to
-a jeweller; an ecological lot with a women's group; and a lot whose extraction is refused."""
+a jeweller; an ecological lot with a women's group; a lot whose extraction is refused; and a melt of the ecological
+lot by a trader who does not hold it, refused, whose output lot exists nowhere else."""
 
 from __future__ import annotations
 
@@ -26,16 +27,18 @@ from tests.unit.events.scenario import (
 
 BAR = "BAR-1"
 REFUSED_LOT = "LOT-X"
+REFUSED_OUTPUT = "LOT-Y"  # named only in data.outputs of the refused melt
 ECO_LOT = "LOT-E"
 ORE_LOTS = ("LOT-A", "LOT-B")
 
 
 @dataclass(frozen=True)
 class Season:
-    """The events in submission batches (each decided before the next is sent), and the one refusal."""
+    """The events in submission batches (each decided before the next is sent), and the two refusals."""
 
     batches: list[list[SignedEvent]]
     refused: SignedEvent
+    refused_melt: SignedEvent
 
     @property
     def events(self) -> list[SignedEvent]:
@@ -45,7 +48,7 @@ class Season:
     @property
     def accepted(self) -> list[SignedEvent]:
         """Every event the pipeline accepts, in the order submitted."""
-        return [event for event in self.events if event.id != self.refused.id]
+        return [event for event in self.events if event.id not in (self.refused.id, self.refused_melt.id)]
 
 
 def play_season(scenario: Scenario) -> Season:
@@ -65,6 +68,7 @@ def play_season(scenario: Scenario) -> Season:
     refused = scenario.extract(UNCERTIFIED_ASMO, REFUSED_LOT, UNCERTIFIED_MINE, 9_000, certificate=FM_CERT)
     sold_a = scenario.ship(FM_ASMO, "LOT-A", TRADER, 200_000, premium_usd="681.00")
     sold_b = scenario.ship(FM_ASMO, "LOT-B", TRADER, 150_000, premium_usd="510.00")
+    refused_melt = scenario.transform(TRADER, [ECO_LOT], [(REFUSED_OUTPUT, 39_000, "850")])
     got_a = scenario.receive(TRADER, "LOT-A", shipment_of(sold_a), 200_000)
     got_b = scenario.receive(TRADER, "LOT-B", shipment_of(sold_b), 150_000)
     to_refiner_a = scenario.ship(TRADER, "LOT-A", REFINER, 200_000)
@@ -78,7 +82,7 @@ def play_season(scenario: Scenario) -> Season:
         batches=[
             world,
             [lot_a, assay_a, lot_b, eco, refused],
-            [sold_a, sold_b],
+            [sold_a, sold_b, refused_melt],
             [got_a, got_b],
             [to_refiner_a, to_refiner_b],
             [at_refiner_a, at_refiner_b],
@@ -87,4 +91,5 @@ def play_season(scenario: Scenario) -> Season:
             [at_jeweller],
         ],
         refused=refused,
+        refused_melt=refused_melt,
     )
