@@ -5,12 +5,14 @@ its reason code, kept, and changes nothing. SECURITY.md points here for each mit
   signer itself (the custody rules refuse a second effect);
 - a revoked key used after its revocation, also for an event signed before the revocation but sent after;
 - one participant's key signing as another;
-- a certificate forged by a non-certifier, and a lot that claims it; registry changes by someone not the authority.
+- a certificate forged by a non-certifier, and a lot that claims it; registry changes by someone not the authority;
+- an insider at the operator who edits an accepted event in PostgreSQL: the lot's bundle no longer verifies offline.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -18,11 +20,15 @@ import httpx
 import orjson
 import pytest
 
+from events.anchor import sign_anchor
+from events.bundle_verify import BundleVerdict, verify_bundle
 from events.codec import SignedEvent, decode_event, decode_object
 from events.custody import fold, initial_state
 from events.custody.outcome import Rejected
-from events.signing import sign_event
+from events.keys import derive_key_id, generate_private_key, write_private_key
+from events.signing import load_public_key, public_key_b64, sign_event
 from services.common.settings import PipelineSettings
+from services.query.app import create_app as query_app
 from services.sandbox.processes import Workers
 from tests.integration.client import final_status, submit
 from tests.unit.events.scenario import (
@@ -82,9 +88,47 @@ async def lots(database_url: str) -> dict[str, dict[str, Any]]:
         await db.close()
 
 
-async def test_replays_revoked_keys_impersonation_and_forged_certificates_are_refused(
+def with_log_key(pipeline: PipelineSettings, workers: Workers) -> PipelineSettings:
+    """A log key for the ledger (written where Workers.start_ledger points it), and the query's settings for it."""
+    log_key = generate_private_key()
+    write_private_key(workers.logs / "log.pem", log_key)
+    keyid = derive_key_id(log_key.public_key())
+    return replace(
+        pipeline,
+        stack=replace(pipeline.stack, ledger_port=workers.ledger_port),
+        log_keyid=keyid,
+        log_public_key=public_key_b64(log_key),
+        anchor_signature=sign_anchor(pipeline.anchor, keyid, log_key),
+    )
+
+
+async def served(settings: PipelineSettings, lot: str, log_size: int) -> tuple[httpx.Response, dict[str, Any]]:
+    """The lot's bundle answer and its provenance, as the query service serves them once a head covers the log."""
+    app = query_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query") as query,
+    ):
+        async with asyncio.timeout(30):  # the ledger signs a head every 0.5 s while the log grows
+            while True:
+                head = await query.get("/v1/log/head")
+                if head.status_code == 200 and head.json()["tree_size"] >= log_size:
+                    break
+                await asyncio.sleep(0.2)
+        bundle = await query.get(f"/v1/lots/{lot}/bundle")
+        provenance = (await query.get(f"/v1/lots/{lot}/provenance")).json()
+    return bundle, provenance
+
+
+def offline(settings: PipelineSettings, document: bytes, lot: str) -> BundleVerdict:
+    """`goldtrace verify`'s check of a bundle: the log key alone."""
+    return verify_bundle(document, load_public_key(settings.log_public_key), settings.log_keyid, lot=lot)
+
+
+async def test_replays_revoked_keys_impersonation_forged_certificates_and_database_edits_are_caught(
     gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
 ) -> None:
+    query_settings = with_log_key(pipeline, workers)
     await asyncio.to_thread(workers.start_ledger)
     await asyncio.to_thread(workers.start, 0)
     await asyncio.to_thread(workers.start, 1)
@@ -144,3 +188,29 @@ async def test_replays_revoked_keys_impersonation_and_forged_certificates_are_re
         "a lot under another holder's certificate": "certificate.not_holder",
     }
     assert await lots(pipeline.database_url) == before, "no attack changed any lot"
+
+    accepted = len(history) + 2  # the new key and the revocation
+    bundle, provenance = await served(query_settings, "L1", accepted)
+    assert bundle.status_code == 200, bundle.text
+    assert provenance["verified"]
+    assert offline(query_settings, bundle.content, "L1").verified
+    await insider_edit(pipeline.database_url, extracted.id)
+    refused, provenance = await served(query_settings, "L1", accepted)
+    assert (refused.status_code, refused.json()["error"]) == (409, "lot.no_bundle"), refused.text
+    assert not provenance["verified"]
+    first_refused = next((e["id"], e["code"]) for e in provenance["events"] if e["outcome"] != "accepted")
+    assert first_refused == (extracted.id, "signature.invalid"), "the service's own replay catches the edit"
+    edited = offline(query_settings, bundle.content.replace(b'"mass_mg":10000', b'"mass_mg":20000', 1), "L1")
+    assert not edited.verified, "and a bundle served with the edit fails offline"
+    assert [failure.code for failure in edited.failures] == ["bundle.inclusion_invalid"], edited.failures
+
+
+async def insider_edit(database_url: str, event_id: str) -> None:
+    """What an insider with the database can do: make an accepted extraction twice as heavy."""
+    db = await asyncpg.connect(database_url)
+    try:
+        await db.execute(
+            "UPDATE events SET body = jsonb_set(body, '{data,mass_mg}', '20000') WHERE event_id = $1", event_id
+        )
+    finally:
+        await db.close()
