@@ -135,7 +135,7 @@ def with_error_bodies(document: dict[str, Any]) -> dict[str, Any]:
     for path in document.get("paths", {}).values():
         for operation in path.values():
             answer = operation.get("responses", {}).get("422")
-            if answer is not None:
+            if answer is not None and _is_validation_list(answer):
                 answer["content"] = body
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
@@ -144,6 +144,12 @@ def with_error_bodies(document: dict[str, Any]) -> dict[str, Any]:
     if not document["components"]:
         document.pop("components")
     return document
+
+
+def _is_validation_list(answer: dict[str, Any]) -> bool:
+    """Whether a 422 answer is FastAPI's own validation list (a route that declares another body keeps it)."""
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    return not answer.get("content") or schema.get("$ref", "").endswith("/HTTPValidationError")
 
 
 def write_openapi(folder: Path) -> list[Path]:

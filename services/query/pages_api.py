@@ -8,7 +8,7 @@ Accept-Language, then Spanish.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -40,6 +40,10 @@ SECURITY_HEADERS: Final = {
     "Referrer-Policy": "no-referrer",
 }
 SVG: Final = "image/svg+xml"
+HTML_REFUSAL: Final[dict[str, Any]] = {
+    "description": "Not a lot id (an HTML page)",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
 
 
 def public_base(request: Request, settings: PipelineSettings) -> str:
@@ -100,7 +104,7 @@ def _not_found(
     "/verify/{lot}",
     response_class=HTMLResponse,
     summary="The lot's verification page (HTML, Spanish or English)",
-    responses={404: {"description": "No record of the lot (an HTML page)"}, 422: {"description": "Not a lot id"}},
+    responses={404: {"description": "No record of the lot (an HTML page)"}, 422: HTML_REFUSAL},
 )
 async def verify_page(lot: str, request: Request, pool: Pool, settings: Settings) -> HTMLResponse:
     """Tell the lot's story in plain words: verified or not and why, origins, women's share, premium, each step."""
@@ -120,7 +124,7 @@ async def verify_page(lot: str, request: Request, pool: Pool, settings: Settings
     "/verify/{lot}/qr.svg",
     response_class=Response,
     summary="A QR code (SVG) that opens the lot's verification page",
-    responses={200: {"content": {SVG: {}}}, 422: {"description": "Not a lot id (an HTML page)"}},
+    responses={200: {"content": {SVG: {}}}, 422: HTML_REFUSAL},
 )
 async def verify_qr(lot: str, request: Request, settings: Settings) -> Response:
     """The QR code of the page's absolute URL (any well-formed lot id: the page itself says if the lot is unknown)."""
