@@ -6,12 +6,12 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from services.stack import postgres
 from services.stack.kafka import metadata_answers
 from services.stack.settings import StackSettings
+from tests.databases import scratch_database_on
 
 
 @pytest.fixture(scope="session")
@@ -45,13 +45,7 @@ def unique_name() -> str:
 
 
 @pytest.fixture
-async def scratch_database(database_url: str, unique_name: str) -> AsyncIterator[str]:
+async def scratch_database(database_url: str) -> AsyncIterator[str]:
     """A fresh empty database on the test server, dropped afterwards."""
-    name = unique_name.replace("-", "_")
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database_on(database_url) as url:
+        yield url

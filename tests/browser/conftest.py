@@ -35,6 +35,7 @@ from services.query.app import create_app as query_app
 from services.sandbox.pipeline import private_pipeline
 from services.sandbox.processes import Workers, free_port, pipeline_env
 from services.stack.settings import StackSettings
+from tests.databases import scratch_database_on
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("GOLDTRACE_BROWSER_ARTIFACTS", Path(__file__).parent / "artifacts"))
@@ -68,14 +69,8 @@ async def _projected(database_url: str, lots: list[str], refused: list[str]) -> 
 @pytest.fixture(scope="module")
 async def scratch_db(database_url: str) -> AsyncIterator[str]:
     """A fresh database for the module's season, dropped afterwards."""
-    name = f"gt_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database_on(database_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

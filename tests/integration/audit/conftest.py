@@ -32,6 +32,7 @@ from services.query.app import create_app
 from services.query.audit.token_store import issue_token, revoke_token
 from services.sandbox.pipeline import private_pipeline
 from services.stack.settings import StackSettings
+from tests.databases import scratch_database_on
 from tests.integration.audit.season import AuditSeason, audit_season
 from tests.unit.events.scenario import AUTHORITY, ECO_ASMO, TRADER, Scenario
 
@@ -58,14 +59,8 @@ class AuditWorld:
 @pytest.fixture(scope="package")
 async def audit_database(database_url: str) -> AsyncIterator[str]:
     """A scratch database for the package, dropped afterwards."""
-    name = f"gt_audit_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database_on(database_url, "gt_audit") as url:
+        yield url
 
 
 async def _publish(bootstrap: str, topic: str, values: Sequence[bytes]) -> None:

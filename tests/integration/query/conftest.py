@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -28,6 +27,7 @@ from services.query.app import create_app as query_app
 from services.sandbox.pipeline import private_pipeline
 from services.sandbox.processes import Workers, pipeline_env
 from services.stack.settings import StackSettings
+from tests.databases import scratch_database_on
 from tests.integration.client import final_status, submit
 from tests.integration.query.season import Season, play_season
 from tests.unit.events.scenario import Scenario
@@ -45,14 +45,8 @@ class Played:
 @pytest.fixture(scope="package")
 async def module_database(database_url: str) -> AsyncIterator[str]:
     """A scratch database for the whole package, dropped afterwards."""
-    name = f"gt_query_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database_on(database_url, "gt_query") as url:
+        yield url
 
 
 @pytest.fixture(scope="package")
