@@ -35,7 +35,14 @@ MAX_RAW_KEPT = 64 * 1024
 # the retry and decided once (duplicates by id have one effect).
 INTAKE_DEADLINE_S = 10.0
 BODY_READ_S = 60.0  # the whole body must arrive within this (a full 8 MiB batch needs only 1.2 Mbit/s)
-UNAVAILABLE = (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+UNAVAILABLE = (
+    KafkaError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    TimeoutError,
+)
 
 EventId = Annotated[str, Path(pattern=ID_PATTERN, description="The event id (1-128 of A-Z a-z 0-9 . _ : -)")]
 

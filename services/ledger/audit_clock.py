@@ -32,7 +32,7 @@ from services.ledger.heads import system_clock
 
 log = logging.getLogger(__name__)
 
-DB_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+DB_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 CERTIFICATE_EVENTS: Final = """
     SELECT e.source, e.type, e.body -> 'data' AS data

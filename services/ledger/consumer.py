@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 RETRY_DELAY_S: Final = 1.0
 FETCH_BYTES: Final = 8 * 1024 * 1024
 PARSE_CHUNK: Final = 200
-DB_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+# A connection lost mid-statement can also surface as InternalClientError ("another operation is in progress") from
+# the pool resetting it; the pool terminates that connection, so it is retried like any lost connection (found by
+# tests/integration/faults/test_infrastructure_restarts.py: before, it ended the ledger).
+DB_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 
 async def partitions_of(bootstrap: str, topics: Sequence[str]) -> dict[str, list[int]]:

@@ -126,7 +126,7 @@ class HeadSigner:
         while not stop.is_set():
             try:
                 await self.sign_head_now()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
                 log.warning("Could not sign a tree head (will retry in %.1f s): %s", interval_s, error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval_s)

@@ -51,7 +51,7 @@ async def test_kill_9_of_each_custody_worker_mid_stream(
         restarts.append(asyncio.create_task(asyncio.to_thread(workers.start, number)))
     await clients
     await asyncio.gather(*restarts)
-    state = await settled(pipeline.database_url, len(expected.outcomes))
+    state = await settled(pipeline.database_url, len(expected.outcomes), workers)
     extra = f"\n  custody: worker 0 killed after {kills[0]} chains were answered, worker 1 after {kills[1]}"
     with capsys.disabled():
         print(await report("custody kill -9", pipeline, expected, state, tally, extra))

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from services.common.settings import PipelineSettings
+from services.gateway.app import INTAKE_DEADLINE_S
 from services.sandbox.processes import Workers
 from tests.integration.faults.conftest import PrivateStack
 from tests.integration.faults.workload import (
@@ -29,7 +30,8 @@ from tests.integration.faults.workload import (
 pytestmark = pytest.mark.integration
 
 LOTS = 150
-OUTAGE_S = 3.0  # how long the component stays away once stopped
+OUTAGE_S = 3.0  # how long PostgreSQL stays away once stopped (requests meet it at once: connections are refused)
+BROKER_OUTAGE_S = INTAKE_DEADLINE_S + 1  # a request sent as the broker stops waits this long for it, then gets 503
 
 
 async def start_pipeline(workers: Workers) -> None:
@@ -52,17 +54,17 @@ async def test_broker_stopped_and_restarted_while_the_gateway_accepts(
     tally = Tally()
     await deliver(private_gateway, expected.world, tally)
     clients = asyncio.create_task(
-        run_clients(private_gateway, expected.chains, tally, clients=3, per_request=3, pause_s=0.05)
+        run_clients(private_gateway, expected.chains, tally, clients=3, per_request=3, pause_s=0.1)
     )
-    await when(lambda: tally.chains_done >= LOTS // 4)
+    await when(lambda: tally.chains_done >= LOTS // 8)  # most of the traffic is still to come
     stopped_s = await asyncio.to_thread(private_stack.stop_kafka)
-    await asyncio.sleep(OUTAGE_S)  # clients keep sending to a gateway whose broker is away
+    await asyncio.sleep(BROKER_OUTAGE_S)  # clients keep sending to a gateway whose broker is away
     during = tally.statuses[503]
     started_s = await asyncio.to_thread(private_stack.start_kafka)
     await clients
-    state = await settled(private_pipeline_settings.database_url, len(expected.outcomes))
+    state = await settled(private_pipeline_settings.database_url, len(expected.outcomes), private_workers)
     extra = (
-        f"\n  broker: stopped in {stopped_s:.1f} s, away {OUTAGE_S:.0f} s, back in {started_s:.1f} s; "
+        f"\n  broker: stopped in {stopped_s:.1f} s, away {BROKER_OUTAGE_S:.0f} s, back in {started_s:.1f} s; "
         f"{during} answers 503 while it was stopped"
     )
     with capsys.disabled():
@@ -96,7 +98,7 @@ async def test_postgres_stopped_and_restarted_while_the_ledger_writes(
     during = tally.statuses[503]
     started_s = await asyncio.to_thread(private_stack.start_postgres)
     await clients
-    state = await settled(private_pipeline_settings.database_url, len(expected.outcomes))
+    state = await settled(private_pipeline_settings.database_url, len(expected.outcomes), private_workers)
     extra = (
         f"\n  postgres: stopped in {stopped_s:.1f} s, away {OUTAGE_S:.0f} s, back in {started_s:.1f} s; "
         f"{during} answers 503 while it was stopped"

@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from events.codec import SignedEvent
 from events.custody.fold import fold
@@ -202,8 +203,9 @@ async def ledger_state(database_url: str) -> LedgerState:
     )
 
 
-async def settled(database_url: str, expected: int, seconds: float = 120.0) -> LedgerState:
-    """The ledger's tables once `expected` events are decided (fails with what is there when time runs out)."""
+async def settled(database_url: str, expected: int, workers: Workers, seconds: float = 120.0) -> LedgerState:
+    """The ledger's tables once `expected` events are decided; fails at once when a process died, or with what is
+    there when time runs out."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -212,6 +214,8 @@ async def settled(database_url: str, expected: int, seconds: float = 120.0) -> L
             state = None  # the server is still coming back
         if state is not None and len(state.outcomes) >= expected:
             return state
+        died = {n: workers.log_tail(n, 12) for n, p in workers.processes.items() if p.poll() is not None}
+        assert not died, f"a pipeline process died (-1 is the ledger): {died}"
         if time.monotonic() > deadline:
             found = "no answer" if state is None else f"{len(state.outcomes)} decided"
             raise AssertionError(f"the ledger did not decide {expected} events in {seconds:.0f} s ({found})")
@@ -220,18 +224,20 @@ async def settled(database_url: str, expected: int, seconds: float = 120.0) -> L
 
 async def topic_sizes(bootstrap: str, topics: Sequence[str]) -> dict[str, int]:
     """Records on each topic (sum of the partitions' end offsets; nothing is compacted or expired in a test)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    partitions = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer.topics()  # fetches the metadata of every topic
-        sizes = {}
-        for topic in topics:
-            partitions = consumer.partitions_for_topic(topic) or set()
-            ends = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
-            sizes[topic] = sum(ends.values())
-        return sizes
+        ends = await consumer.end_offsets(partitions)
     finally:
         await consumer.stop()
+    return {topic: sum(end for tp, end in ends.items() if tp.topic == topic) for topic in topics}
 
 
 def check_against_clean(expected: Season, state: LedgerState, tally: Tally) -> None:
@@ -257,6 +263,8 @@ async def report(
     topics = pipeline.topics
     sizes = await topic_sizes(pipeline.kafka_bootstrap, [topics.inbound, topics.accepted])
     custody = sum(len(chain) for chain in expected.chains)
+    assert sizes[topics.inbound] >= custody, sizes
+    assert sizes[topics.accepted] >= len(expected.outcomes), sizes
     return (
         f"\n{what}: {len(expected.outcomes)} events ({custody} custody) from clients: {tally.line()}\n"
         f"  topics: inbound {sizes[topics.inbound]} records for {custody} custody events "
