@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 from events.model.types import parse_utc
 from services.demo.errors import DemoError
@@ -52,15 +53,29 @@ class DemoHome:
         return self.demo_dir / "next-extraction.json"
 
 
+# The version of the season the demo plays; bump it whenever the season's events change, so a stack that played
+# an older season says so instead of reporting a page of id conflicts.
+SEASON_VERSION: Final = 2
+
+
 def load_or_create_seed(demo: DemoHome, now: datetime) -> DemoSeed:
     """The stack's demo seed; made (random, stamped `now`) on the first run and never changed afterwards."""
     demo.demo_dir.mkdir(parents=True, exist_ok=True)
-    fresh = {"seed": secrets.token_hex(SEED_BYTES), "created": rfc3339(now)}
+    fresh = {"seed": secrets.token_hex(SEED_BYTES), "created": rfc3339(now), "season": SEASON_VERSION}
     with contextlib.suppress(FileExistsError):
         descriptor = os.open(demo.seed_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(json.dumps(fresh, indent=2) + "\n")
-    return read_seed(demo.seed_file)
+    seed = read_seed(demo.seed_file)
+    played = json.loads(demo.seed_file.read_text()).get("season", 1)
+    if played != SEASON_VERSION:
+        raise DemoError(
+            "demo.season_changed",
+            f"This stack played version {played} of the demo season, and this goldtrace plays version "
+            f"{SEASON_VERSION}: the same participants and lots with other contents would be refused. Start from a "
+            "clean stack: `make clean` (removes .goldtrace and the virtualenv), then `make demo`.",
+        )
+    return seed
 
 
 def read_seed(path: Path) -> DemoSeed:

@@ -12,7 +12,7 @@ import pytest
 from events.keys import derive_key_id, generate_private_key, write_private_key
 from services.demo import cast
 from services.demo.errors import DemoError
-from services.demo.home import DemoHome, load_or_create_seed, read_seed
+from services.demo.home import SEASON_VERSION, DemoHome, load_or_create_seed, read_seed
 from services.demo.keys import demo_keys, ensure_keys, forger_key, key_file, participants_listing, public_entries
 from services.demo.keys import write_json as write_listing
 
@@ -58,6 +58,19 @@ def test_the_seed_is_made_once_and_kept(demo: DemoHome) -> None:
     assert later == first
     assert first.created == NOW
     assert json.loads(demo.seed_file.read_text())["seed"] == first.seed.hex()
+
+
+def test_a_stack_that_played_an_older_season_is_told_to_start_clean(demo: DemoHome) -> None:
+    first = load_or_create_seed(demo, NOW)
+    stored = json.loads(demo.seed_file.read_text())
+    assert stored["season"] == SEASON_VERSION
+    del stored["season"]  # seed files of the first season had no version
+    demo.seed_file.write_text(json.dumps(stored))
+    with pytest.raises(DemoError) as caught:
+        load_or_create_seed(demo, NOW)
+    assert caught.value.code == "demo.season_changed"
+    assert "make clean" in caught.value.detail
+    assert read_seed(demo.seed_file) == first
 
 
 @pytest.mark.parametrize("content", ["", "{}", '{"seed": "abcd", "created": "2026-11-27T05:00:00Z"}', "[1]"])
