@@ -93,11 +93,21 @@ def format_storage(settings: StackSettings, java: str, lib: Path, config: Path) 
     """Format the KRaft log folder the first time (a cluster id is kept beside it)."""
     if (settings.kafka_dir / "data" / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = new_cluster_id()
     argv = [java, "-cp", f"{lib}/*", "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "-g"]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise StackError("stack.kafka_format_failed", f"Kafka storage could not be formatted: {result.stdout[-500:]}")
+        said = (result.stdout + result.stderr).strip()[-500:]
+        raise StackError("stack.kafka_format_failed", f"Kafka storage could not be formatted: {said}")
+
+
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (base64url of 16 bytes) that does not start with "-", which the tool takes for an
+    option (Kafka's own Uuid.randomUuid skips those too)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def start(settings: StackSettings, timeout: float = 90.0) -> processes.OwnedProcess:
