@@ -12,7 +12,8 @@ import shutil
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from services.gateway.app import create_app
 from services.sandbox.pipeline import private_pipeline
 from services.sandbox.processes import Workers, pipeline_env
 from services.stack import kafka, postgres
+from services.stack.errors import StackError
 from services.stack.settings import StackSettings
 from tests.unit.events.scenario import Scenario
 
@@ -89,6 +91,19 @@ def _borrow_jars(private: StackSettings, shared: StackSettings) -> None:
         (private.kafka_dir / name).symlink_to(shared.kafka_dir / name, target_is_directory=True)
 
 
+def _started(start: Callable[[], object], data: Path) -> None:
+    """Start the broker; once more from an empty data folder if formatting its storage failed (on a busy machine a
+    JVM has been seen to fail the format once, with no output; nothing was started then)."""
+    try:
+        start()
+    except StackError as first:
+        if first.code != "stack.kafka_format_failed":
+            raise
+        warnings.warn(f"the private broker did not start ({first}); trying once more", stacklevel=2)
+        shutil.rmtree(data, ignore_errors=True)
+        start()
+
+
 @pytest.fixture(scope="package")
 def private_stack(stack_settings: StackSettings) -> Iterator[PrivateStack]:
     """Kafka and PostgreSQL of the fault tests' own, started once for the package and removed afterwards."""
@@ -106,7 +121,7 @@ def private_stack(stack_settings: StackSettings) -> Iterator[PrivateStack]:
     _borrow_jars(settings, stack_settings)
     stack = PrivateStack(settings)
     try:
-        kafka.start(settings)
+        _started(lambda: kafka.start(settings), settings.kafka_dir / "data")
         postgres.start(settings)
         yield stack
     finally:

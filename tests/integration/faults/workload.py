@@ -218,8 +218,26 @@ async def settled(database_url: str, expected: int, workers: Workers, seconds: f
         assert not died, f"a pipeline process died (-1 is the ledger): {died}"
         if time.monotonic() > deadline:
             found = "no answer" if state is None else f"{len(state.outcomes)} decided"
-            raise AssertionError(f"the ledger did not decide {expected} events in {seconds:.0f} s ({found})")
+            raise AssertionError(
+                f"the ledger did not decide {expected} events in {seconds:.0f} s ({found}); "
+                f"{await undecided(database_url)}"
+            )
         await asyncio.sleep(0.5)
+
+
+async def undecided(database_url: str) -> str:
+    """Where the events the ledger lacks are: parked in custody, or nowhere the database knows."""
+    db = await asyncpg.connect(database_url)
+    try:
+        parked = await db.fetch("SELECT partition, lot, jsonb_array_length(records) AS n FROM custody_parked")
+        missing = await db.fetch(
+            "SELECT s.event_id, s.type, s.signer FROM submissions s LEFT JOIN events e USING (event_id) "
+            "WHERE e.event_id IS NULL ORDER BY s.event_id LIMIT 20"
+        )
+    finally:
+        await db.close()
+    where = [f"{r['event_id']} {r['type']} by {r['signer']}" for r in missing]
+    return f"parked in custody: {[tuple(r) for r in parked]}; claimed but not in the ledger: {where}"
 
 
 async def topic_sizes(bootstrap: str, topics: Sequence[str]) -> dict[str, int]:
