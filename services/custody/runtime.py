@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 
 from services.common import records
@@ -102,11 +103,18 @@ class Runtime:
                 return
             except asyncio.CancelledError:
                 raise
-            except RuntimeError as bug:
-                log.critical("custody worker stops without acknowledging: %s", bug)
-                os._exit(FATAL_EXIT)
-            except Exception:  # transient: keep the batch unacknowledged and try again
+            except Exception as error:  # transient (Kafka or PostgreSQL away): keep the batch and try again
+                if isinstance(error, RuntimeError) and not is_transient_kafka_error(error):
+                    log.critical("custody worker stops without acknowledging: %s", error)
+                    os._exit(FATAL_EXIT)
                 self.retries += 1
                 log.exception("custody step failed; retrying in %.1f s", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+def is_transient_kafka_error(error: BaseException) -> bool:
+    """A Kafka error that passes when the broker is back (a lost connection, a leader being elected, a timeout)."""
+    if not isinstance(error, KafkaError):
+        return False
+    return bool(error.retriable) or isinstance(error, KafkaConnectionError | KafkaTimeoutError)
