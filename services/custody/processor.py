@@ -92,6 +92,12 @@ class CustodyProcessor:
             except (StaleWorkerError, _LostClaimError) as why:
                 log.warning("partition %d: %s; reloading and deciding again", partition, why)
                 self.drop(partition)
+            except BaseException:
+                # The engine decided the batch in memory, but its outcomes may not have been sent nor its state
+                # persisted (PostgreSQL or Kafka away). Deciding again with that engine would find the events seen
+                # already and send nothing: they would be lost. Reload from PostgreSQL, as after a crash.
+                self.drop(partition)
+                raise
 
     async def _load(self, partition: int) -> Loaded:
         loaded = self._loaded.get(partition)

@@ -234,10 +234,17 @@ async def undecided(database_url: str) -> str:
             "SELECT s.event_id, s.type, s.signer FROM submissions s LEFT JOIN events e USING (event_id) "
             "WHERE e.event_id IS NULL ORDER BY s.event_id LIMIT 20"
         )
+        sessions = await db.fetch(
+            "SELECT pid, state, wait_event_type, wait_event, left(query, 60) AS query FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     finally:
         await db.close()
     where = [f"{r['event_id']} {r['type']} by {r['signer']}" for r in missing]
-    return f"parked in custody: {[tuple(r) for r in parked]}; claimed but not in the ledger: {where}"
+    return (
+        f"parked in custody: {[tuple(r) for r in parked]}; claimed but not in the ledger: {where}; "
+        f"database sessions: {[tuple(r) for r in sessions]}"
+    )
 
 
 async def topic_sizes(bootstrap: str, topics: Sequence[str]) -> dict[str, int]:
