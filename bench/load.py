@@ -10,9 +10,10 @@ before the step and not timed) at one rate for `--step-seconds`, in requests of 
 schedule (a slow answer does not delay the next request: no coordinated omission), then waits for the step's events
 to become rows. A 503 is retried after its Retry-After and counted. Per step it prints the rate offered and taken,
 the answer time (due -> 202) and the end-to-end latency (due -> the accepted row's recorded_at) at p50 and p99, and
-the memory of every process. It stops after the first step whose end-to-end p99 passes 1 s (or when the pipeline
-cannot keep up, or time runs out); the knee is the highest rate whose p99 stayed within 1 s. At the end every
-submitted event must be exactly one accepted row with exactly one log leaf: lost and duplicated events are counted.
+the memory of every process. Rates climb by `--factor` while p99 holds (and step down from `--start` while it never
+held), then one last step goes between the last good rate and the first bad one; the knee is the highest rate whose
+p99 stayed within 1 s. At the end every submitted event must be exactly one accepted row with exactly one log leaf:
+lost and duplicated events are counted.
 """
 
 from __future__ import annotations
@@ -172,6 +173,17 @@ async def audit(db: asyncpg.Connection, submitted: list[str]) -> Audit:
     )
 
 
+def next_step(rate: float, good: float, bad: float, factor: float, refined: bool, floor: float) -> float | None:
+    """Climb while p99 holds, step down while it never held; then one step between the last good and first bad."""
+    if refined:
+        return None
+    if bad == float("inf"):
+        return rate * factor
+    if good == 0.0:
+        return rate / factor if rate / factor >= floor else None
+    return (good + bad) / 2 if bad / good > 1.2 else None
+
+
 async def one_step(
     args: argparse.Namespace,
     rig: Rig,
@@ -203,20 +215,20 @@ async def measure(args: argparse.Namespace, rig: Rig, season: Season, steps: lis
             await post(http, registry, time.time(), Step(1.0))
             await wait_for_rows(db, len(registry), 60.0)
             submitted += event_ids(registry)
-            rate, good, refined = args.start, None, False
+            rate, good, bad, refined = args.start, 0.0, float("inf"), False
             while time.perf_counter() + args.step_seconds + args.drain_seconds < deadline:
                 step = await one_step(args, rig, http, db, season, rate, submitted)
                 steps.append(step)
                 if step.passed:
-                    good = rate
-                if refined or not step.drained:
-                    break
-                if step.passed:
-                    rate *= args.factor
-                elif good is not None and rate / good > 1.2:
-                    rate, refined = (good + rate) / 2, True  # one last step between the last good rate and this one
+                    good = max(good, rate)
                 else:
+                    bad = min(bad, rate)
+                rows, _ = await wait_for_rows(db, len(submitted), args.drain_seconds)  # no backlog into the next
+                next_rate = next_step(rate, good, bad, args.factor, refined, args.floor)
+                if next_rate is None or rows < len(submitted):
                     break
+                refined = good > 0 and bad < float("inf")
+                rate = next_rate
             return await audit(db, submitted)
     finally:
         await db.close()
@@ -286,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--start", type=float, default=200.0, help="events/s of the first step")
     parser.add_argument("--factor", type=float, default=1.5, help="each step's rate is the previous one's times this")
+    parser.add_argument("--floor", type=float, default=25.0, help="the lowest rate tried when even the first fails")
     parser.add_argument("--step-seconds", type=float, default=10.0, help="how long each rate is held")
     parser.add_argument("--pace-batch", type=int, default=50, help="events per request")
     parser.add_argument("--drain-seconds", type=float, default=30.0, help="how long a step's rows may lag behind")
