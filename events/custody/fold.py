@@ -77,7 +77,7 @@ def decide(
     if known == signed.digest:
         return Duplicate(event.id)
     try:
-        check_signature(state.registry, signed, verified_key)
+        signer = check_signature(state.registry, signed, verified_key).participant  # the key is the signer's
     except SignatureError as error:
         return Rejected(error.code, error.detail)
     if known is not None:
@@ -86,7 +86,6 @@ def decide(
             f"Event id {event.id!r} was already used by another event with different content; "
             "give every new event a new id.",
         )
-    signer = event.signer
     try:
         check_role(state.registry, event.type, signer, event.subject)
         changes, findings = HANDLERS[event.type](state, event, signer, policy)

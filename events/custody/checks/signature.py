@@ -55,17 +55,19 @@ def verify_signatures(registry: Registry, batch: Sequence[SignedEvent]) -> list[
     which names the failure. Checking a batch in one pass keeps the Ed25519 code hot in the CPU's caches.
     """
     declared = keys_declared(batch)
+    keys = registry.keys
     verified: list[str | None] = []
     for signed in batch:
         event = signed.event
-        key = registry.keys.get(event.keyid) or declared.get(event.keyid)
+        key = keys.get(event.keyid) or declared.get(event.keyid)
         public_key = None
         if key is not None and key.participant == event.signer:
             try:
                 verify_event(signed, load_public_key(key.public_key))
-                public_key = key.public_key
             except SignatureError:
                 pass
+            else:
+                public_key = key.public_key
         verified.append(public_key)
     return verified
 
