@@ -1,9 +1,13 @@
-"""What `decide` returns: Accepted (with findings and state changes), Duplicate or Rejected; and the changes."""
+"""What `decide` returns: Accepted (with findings and state changes), Duplicate or Rejected; and the changes.
+
+Outcomes and changes are NamedTuples: immutable values like frozen dataclasses, but about half the cost to
+build (the fold builds an outcome and one to four changes per event). `Finding` stays a frozen dataclass.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from events.custody.lots import Lot
 from events.custody.registry import Certificate, Key, Mine, Participant
@@ -34,43 +38,37 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class PutParticipant:
+class PutParticipant(NamedTuple):
     """Register a participant."""
 
     participant: Participant
 
 
-@dataclass(frozen=True, slots=True)
-class PutKey:
+class PutKey(NamedTuple):
     """Add a key, or replace it with its revoked form."""
 
     key: Key
 
 
-@dataclass(frozen=True, slots=True)
-class PutMine:
+class PutMine(NamedTuple):
     """Register a mine."""
 
     mine: Mine
 
 
-@dataclass(frozen=True, slots=True)
-class PutCertificate:
+class PutCertificate(NamedTuple):
     """Issue a certificate, or replace it with a new status."""
 
     certificate: Certificate
 
 
-@dataclass(frozen=True, slots=True)
-class PutLot:
+class PutLot(NamedTuple):
     """Create or replace a lot (its whole new value, so a processor can forward it to another partition)."""
 
     lot: Lot
 
 
-@dataclass(frozen=True, slots=True)
-class PutTally:
+class PutTally(NamedTuple):
     """Set a monthly tally of extracted fine gold (`mine/...`, `asmo/...` or `group/...`, see `tally_key`)."""
 
     key: str
@@ -82,8 +80,7 @@ Decision = tuple[list[Change], list[Finding]]
 """What a rule of an event type decides when it accepts: the state changes and the findings."""
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(NamedTuple):
     """The event is accepted: record `event_id` with its digest, apply `changes`, report `findings`."""
 
     event_id: str
@@ -92,23 +89,20 @@ class Accepted:
     changes: tuple[Change, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Duplicate:
+class Duplicate(NamedTuple):
     """The very same event (same id and digest) was accepted before: it has no further effect."""
 
     event_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
+class Rejected(NamedTuple):
     """The event is refused: a stable reason code and a sentence a person can act on. State is unchanged."""
 
     code: str
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
-class DueReport:
+class DueReport(NamedTuple):
     """Findings that became due with the passing of time, and the changes that mark them reported."""
 
     findings: tuple[Finding, ...]
