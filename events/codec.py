@@ -33,6 +33,8 @@ MAX_DEPTH: Final = 8  # an event nests 4 deep (envelope, data, outputs, output);
 MAX_BATCH_EVENTS: Final = 1000
 MAX_BATCH_BYTES: Final = 8 * 1024 * 1024
 _SORTED: Final = orjson.OPT_SORT_KEYS
+# The adapter's core validator, called directly: TypeAdapter.validate_python only forwards its keywords to it.
+_VALIDATE: Final[Callable[[Any], Event]] = EVENT_ADAPTER.validator.validate_python
 
 
 class SignedEvent(NamedTuple):
@@ -167,7 +169,7 @@ def _accept(raw: Any, text: bytes, slow: Callable[[], Any], suspect: bool) -> Si
     if type(raw) is not dict:
         raise DecodeError("event.not_object", "An event must be a JSON object.")
     try:
-        event = EVENT_ADAPTER.validate_python(raw)
+        event = _VALIDATE(raw)
     except ValidationError as exc:
         raise (first_flaw(slow()) or _schema_error(exc)) from exc
     if b"null" in text:
