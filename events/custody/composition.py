@@ -76,7 +76,7 @@ def extraction_parts(mine: str, organization: str, weights: tuple[int, int, int]
     divisor = gcd(women, men, unrecorded)
     # In key order: contributor names sort as men < unrecorded < women.
     ordered: tuple[tuple[Contributor, int], ...] = (("men", men), ("unrecorded", unrecorded), ("women", women))
-    return tuple(Part(mine, organization, who, weight // divisor) for who, weight in ordered if weight)
+    return tuple([Part(mine, organization, who, weight // divisor) for who, weight in ordered if weight])
 
 
 def merge(inputs: Sequence[tuple[tuple[Part, ...], int]]) -> tuple[Part, ...]:

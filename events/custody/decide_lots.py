@@ -116,14 +116,15 @@ def pallaqueras_tallies(
 
     A group's share is the lot's fine gold apportioned over the contributions by largest remainder (exact sum).
     """
-    if not contributions:
+    groups = asmo.groups
+    if not contributions or all([groups[group].kind != PALLAQUERAS for group, _ in contributions]):
         return [], []
     month = month_of(time)
     changes: list[Change] = []
     flagged: list[Finding] = []
     shares = apportion(fine_mg, [share_bp for _, share_bp in contributions])
     for (group, _), share_mg in zip(contributions, shares, strict=True):
-        counts = asmo.groups[group]
+        counts = groups[group]
         if counts.kind != PALLAQUERAS or share_mg == 0:
             continue
         key = tally_key("group", f"{asmo.participant}/{group}", month)
