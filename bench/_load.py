@@ -140,6 +140,25 @@ async def latencies(db: asyncpg.Connection, due: dict[str, float]) -> list[float
     return sorted(row["at"] - due[row["event_id"]] for row in rows)
 
 
+async def stages(db: asyncpg.Connection, due: dict[str, float]) -> dict[str, list[float]]:
+    """Where each accepted event's latency went: due -> custody's decision, decision -> row; and total per type.
+
+    Keys: "submit -> custody decided", "custody decided -> row", and "type <event type>" (sorted seconds each).
+    """
+    rows = await db.fetch(
+        "SELECT event_id, type, extract(epoch FROM decided_at)::float8 AS decided, "
+        "extract(epoch FROM recorded_at)::float8 AS recorded FROM events "
+        "WHERE event_id = ANY($1::text[]) AND outcome = 'accepted' AND decided_at IS NOT NULL",
+        list(due),
+    )
+    split: dict[str, list[float]] = {"submit -> custody decided": [], "custody decided -> row": []}
+    for row in rows:
+        split["submit -> custody decided"].append(row["decided"] - due[row["event_id"]])
+        split["custody decided -> row"].append(row["recorded"] - row["decided"])
+        split.setdefault(f"type {row['type']}", []).append(row["recorded"] - due[row["event_id"]])
+    return {name: sorted(values) for name, values in split.items()}
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     """Nearest-rank percentile of sorted values."""
     if not sorted_values:

@@ -31,6 +31,7 @@ class Figures:
     pace_batch: int = 0
     latency: list[float] = field(default_factory=list)
     latency_expected: int = 0
+    latency_stages: dict[str, list[float]] = field(default_factory=dict)
     round_trips: list[float] = field(default_factory=list)
     latency_cpu: dict[str, float] = field(default_factory=dict)
     latency_parked: list[int] = field(default_factory=list)
@@ -112,6 +113,11 @@ def latency_lines(f: Figures) -> list[str]:
         + (f"; {missing:,} had no accepted row in time (counted as infinitely late)" if missing else ""),
         f"    POST round trip p50 {percentile(f.round_trips, 0.5):.3f} s, p99 {percentile(f.round_trips, 0.99):.3f} s",
     ]
+    for name, values in f.latency_stages.items():
+        lines.append(
+            f"      {name:<40} p50 {percentile(values, 0.5):.3f} s, p99 {percentile(values, 0.99):.3f} s "
+            f"({len(values):,})"
+        )
     lines.extend(parked_lines(f.latency_parked))
     if f.latency_cpu:
         others = f.latency_cpu.get(OTHERS, 0.0)

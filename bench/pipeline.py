@@ -30,7 +30,18 @@ import asyncpg
 import httpx
 import psutil
 from _cpu import CpuMeter, used
-from _load import Submitted, flood, latencies, outcomes, paced, post_batch, row_count, sampling_parked, wait_for_rows
+from _load import (
+    Submitted,
+    flood,
+    latencies,
+    outcomes,
+    paced,
+    post_batch,
+    row_count,
+    sampling_parked,
+    stages,
+    wait_for_rows,
+)
 from _profiles import load, report
 from _report import Figures, latency_lines, summary_lines, throughput_lines
 from _rig import InfraDownError, Rig, check_infra, open_rig, rss_mb
@@ -129,6 +140,7 @@ async def latency(
     await wait_for_rows(db, expected, args.latency_timeout, f.latency_parked)
     f.latency_cpu, f.latency_window_s = used(cpu_before, meter.snapshot()), time.perf_counter() - began
     f.latency = await latencies(db, sent.due)
+    f.latency_stages = await stages(db, sent.due)
     after = ledger_batches(rig)
     f.ledger_batches = (after[0] - batches_before[0], after[1] - batches_before[1])
 

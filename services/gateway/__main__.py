@@ -2,6 +2,7 @@
 
 import uvicorn
 
+from services.common.event_loop import use_fast_loop
 from services.common.profiling import profiled
 from services.common.settings import PipelineSettings
 from services.gateway.app import create_app
@@ -10,7 +11,14 @@ from services.gateway.app import create_app
 def main() -> None:
     """Read settings and serve."""
     settings = PipelineSettings.from_env()
-    uvicorn.run(create_app(settings), host=settings.stack.http_host, port=settings.stack.gateway_port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.stack.http_host,
+        port=settings.stack.gateway_port,
+        log_level="info",
+        loop=use_fast_loop(),
+        http="httptools",
+    )
 
 
 profiled("gateway", main)

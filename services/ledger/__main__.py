@@ -10,6 +10,7 @@ import sys
 import asyncpg
 
 from events.errors import GoldtraceError
+from services.common.event_loop import use_fast_loop
 from services.common.profiling import profiled
 from services.ledger.app import run
 from services.ledger.settings import LedgerSettings
@@ -29,6 +30,7 @@ def main() -> int:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     log = logging.getLogger("services.ledger")
+    use_fast_loop()
     try:
         asyncio.run(_main())
     except GoldtraceError as error:

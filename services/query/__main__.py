@@ -2,6 +2,7 @@
 
 import uvicorn
 
+from services.common.event_loop import use_fast_loop
 from services.common.settings import PipelineSettings
 from services.query.app import create_app
 
@@ -9,7 +10,14 @@ from services.query.app import create_app
 def main() -> None:
     """Read settings and serve."""
     settings = PipelineSettings.from_env()
-    uvicorn.run(create_app(settings), host=settings.stack.http_host, port=settings.stack.query_port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.stack.http_host,
+        port=settings.stack.query_port,
+        log_level="info",
+        loop=use_fast_loop(),
+        http="httptools",
+    )
 
 
 main()
