@@ -1,0 +1,182 @@
+"""Stage bench: the pipeline's stages one at a time, so each one's CPU per event is its own.
+
+    .venv/bin/python bench/stages.py [--events 20000] [--py-spy PATH]
+
+Runs against the Kafka and PostgreSQL of a running stack (start them with `.venv/bin/goldtrace up --infra-only`),
+on a private pipeline like bench/pipeline.py. After the registry and a warm-up have gone through the whole
+pipeline, the custody workers and the ledger are stopped and the stages run alone, each draining what the previous
+one left in Kafka:
+  1. gateway: `--events` signed events posted in batches of 500 -> inbound topic;
+  2. custody: two workers started on that backlog -> accepted topic (per inbound record: events and hand-offs);
+  3. ledger: started on that backlog -> rows in PostgreSQL.
+For each stage it prints the time, the events/s, and the CPU per event of every process (Kafka and PostgreSQL
+included), beside the raw Ed25519 verify rate measured in the same run. With `--py-spy PATH` (py-spy is not a
+dependency: `pip install py-spy` anywhere) each stage's service processes are sampled and the functions that
+used their time are printed, own time first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+from _cpu import CpuMeter, Snapshot, used
+from _load import flood, row_count, wait_for_rows
+from _rig import InfraDownError, Rig, check_infra, open_rig
+from _season import Season
+from pipeline import THROUGHPUT_BATCH, WARMUP_EVENTS, custody_decided, raw_verify_rate, settle
+
+from services.custody.runtime import inbound_partitions, partitioner
+from services.stack.settings import StackSettings
+
+QUIET_S = 3.0  # custody is done when its decided count has not moved for this long
+STAGE_TIMEOUT_S = 240.0
+
+
+class Stage:
+    """One stage's measurement: CPU of every process between two snapshots, the units of work done meanwhile."""
+
+    def __init__(self, name: str, rig: Rig, spy: str | None, processes: list[str]) -> None:
+        self.name, self.rig, self.spy, self.processes = name, rig, spy, processes
+        self.meter = CpuMeter(rig.stack, rig.database, rig.services)
+        self.spies: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+
+    def begin(self) -> tuple[Snapshot, float]:
+        """Snapshot the CPU (and start sampling) now."""
+        if self.spy:
+            for name, pid in self.rig.services().items():
+                if name in self.processes:
+                    out = Path(tempfile.mkstemp(prefix=f"spy-{name}-", suffix=".txt")[1])
+                    argv = [self.spy, "record", "-p", str(pid), "-r", "100", "--nonblocking", "-f", "raw", "-o"]
+                    spy = subprocess.Popen([*argv, str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    self.spies.append((name, spy, out))
+        return self.meter.snapshot(), time.perf_counter()
+
+    def end(self, before: tuple[Snapshot, float], events: int, units: str = "") -> None:
+        """Print the stage's figures (and its samples)."""
+        cpu, seconds = used(before[0], self.meter.snapshot()), time.perf_counter() - before[1]
+        print(f"{self.name}: {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s{units}")
+        for name, spent in sorted(cpu.items(), key=lambda kv: -kv[1]):
+            if spent >= 0.05:
+                print(f"    {name:<40} {figures(spent, seconds, events)}")
+        print(f"    {'all':<40} {figures(sum(cpu.values()), seconds, events)}")
+        for name, spy, out in self.spies:
+            spy.send_signal(2)  # SIGINT: py-spy writes what it has
+            spy.wait(timeout=30)
+            print("\n".join(spied(name, out)))
+            out.unlink(missing_ok=True)
+
+
+def figures(cpu_s: float, seconds: float, events: int) -> str:
+    """CPU seconds, cores and microseconds per event."""
+    return f"{cpu_s:6.1f} CPU-s {cpu_s / seconds:5.2f} cores {cpu_s / events * 1e6:6.0f} us/event"
+
+
+def spied(name: str, path: Path, top: int = 25) -> list[str]:
+    """The functions that used a process's sampled time, own time and inclusive."""
+    own: collections.Counter[str] = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [re.sub(r"\S*/(site-packages|python3\.\d+|main)/", "", f) for f in stack.split(";")]
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    lines = [f"    {name}: {total} samples; own time"]
+    lines += [f"      {100 * n / max(total, 1):5.1f}% {f}" for f, n in own.most_common(top)]
+    lines.append(f"    {name}: inclusive")
+    lines += [f"      {100 * n / max(total, 1):5.1f}% {f}" for f, n in inclusive.most_common(2 * top)]
+    return lines
+
+
+async def custody_done(rig: Rig, timeout_s: float) -> int:
+    """Wait until the workers' decided counts stop moving; their sum."""
+    last, still_since, deadline = -1, time.perf_counter(), time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        decided = sum(custody_decided(rig).values())
+        if decided != last:
+            last, still_since = decided, time.perf_counter()
+        elif time.perf_counter() - still_since >= QUIET_S:
+            return decided
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"custody still deciding after {timeout_s:.0f} s")
+
+
+async def stages(args: argparse.Namespace, rig: Rig, season: Season, spy: str | None) -> None:
+    """Warm the pipeline up whole, then run the gateway, custody and the ledger alone, one after the other."""
+    db = await asyncpg.connect(rig.pipeline.database_url)
+    try:
+        async with httpx.AsyncClient(base_url=rig.gateway_url, timeout=120) as http:
+            await settle(http, db, season.registry())
+            await settle(http, db, season.batch(WARMUP_EVENTS))
+            plan = [
+                season.batch(min(THROUGHPUT_BATCH, args.events - s)) for s in range(0, args.events, THROUGHPUT_BATCH)
+            ]
+            print(f"raw Ed25519 verify on one core, this run: {raw_verify_rate(season.triples):,.0f} per s")
+            rows_before = await row_count(db)
+            await asyncio.to_thread(rig.workers.stop_all)
+
+            gateway = Stage("1. gateway alone (HTTP -> inbound topic)", rig, spy, ["gateway"])
+            began = gateway.begin()
+            await flood(http, plan, args.connections)
+            gateway.end(began, args.events)
+
+        for number in range(2):
+            await asyncio.to_thread(rig.workers.start, number)
+        custody = Stage("2. custody alone (inbound -> accepted)", rig, spy, ["custody-0", "custody-1"])
+        decided_before = sum(custody_decided(rig).values())
+        began = custody.begin()
+        decided = await custody_done(rig, STAGE_TIMEOUT_S) - decided_before
+        began = (began[0], began[1] + QUIET_S)  # the quiet wait is not work
+        custody.end(began, args.events, f" ({decided:,} inbound records: events and hand-offs)")
+
+        await asyncio.to_thread(rig.workers.start_ledger)
+        ledger = Stage("3. ledger alone (accepted -> PostgreSQL)", rig, spy, ["ledger"])
+        rows_started = await row_count(db) - rows_before
+        began = ledger.begin()
+        rows, _ = await wait_for_rows(db, rows_before + args.events, STAGE_TIMEOUT_S)
+        ledger.end(began, rows - rows_before - rows_started, f" (rows; {rows_started:,} written before it was up)")
+    finally:
+        await db.close()
+
+
+async def run(args: argparse.Namespace, stack: StackSettings, admin_url: str) -> None:
+    """Sign, start the private pipeline, run the stages, tear down."""
+    season = Season(partitioner(inbound_partitions()))
+    async with open_rig(stack, admin_url, season.anchor(), None) as rig:
+        await stages(args, rig, season, args.py_spy)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, check the infrastructure, run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=20_000, help="events through each stage")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent HTTP connections to the gateway")
+    parser.add_argument("--py-spy", help="path of a py-spy binary: sample each stage's processes")
+    args = parser.parse_args(argv)
+    stack = StackSettings.from_env()
+    try:
+        admin_url = asyncio.run(check_infra(stack))
+    except InfraDownError as why:
+        print(f"stage bench: {why}; start them with `.venv/bin/goldtrace up --infra-only`", file=sys.stderr)
+        return 2
+    print(f"stage bench on {psutil.cpu_count()} cores, load average {' '.join(f'{a:.2f}' for a in os.getloadavg())}")
+    asyncio.run(run(args, stack, admin_url))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
