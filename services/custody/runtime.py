@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 
 from services.common import records
+from services.common.producing import idempotent_producer
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
 from services.custody.engine import Emit
@@ -57,9 +58,7 @@ class Runtime:
         """Connect everything; agents wait for this."""
         settings = self.settings
         self.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, acks="all", linger_ms=5
-        )
+        self.producer = idempotent_producer(settings.kafka_bootstrap, linger_ms=5)
         await self.producer.start()
         await self.feed.start()
         store = CustodyStore(self.pool, settings.topics.inbound)

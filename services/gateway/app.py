@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import asyncpg
 import orjson
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Path, Request
 from fastapi.responses import JSONResponse
@@ -20,6 +19,7 @@ from events.codec import MAX_BATCH_BYTES, SignedEvent, decode_batch, decode_even
 from events.errors import DecodeError
 from events.model.types import ID_PATTERN
 from services.common.http import HttpError, install_common
+from services.common.producing import idempotent_producer
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
 from services.gateway.adapters import FeedRegistryView, KafkaPublisher, PostgresShipments, PostgresSubmissions
@@ -57,9 +57,7 @@ def create_app(settings: PipelineSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         feed = RegistryFeed(settings.kafka_bootstrap, settings.topics.registry, settings.anchor)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap, enable_idempotence=True, acks="all", linger_ms=2
-        )
+        producer = idempotent_producer(settings.kafka_bootstrap, linger_ms=2)
         pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
         await producer.start()
         await feed.start()
