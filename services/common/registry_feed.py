@@ -52,7 +52,7 @@ class RegistryFeed:
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             enable_auto_commit=False,
-            fetch_max_wait_ms=500,  # a long poll: the broker answers as soon as a registry event arrives
+            fetch_max_wait_ms=20,  # not a long poll: with 500 ms each registry event waited out the full wait
             isolation_level="read_committed",
         )
         await self._consumer.start()
