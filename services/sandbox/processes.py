@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,6 +25,31 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+SPAN_PORTS = range(20_000, 25_000)  # below Linux's ephemeral range (32768+) and the stacks' own ports
+
+
+def free_port_span(count: int) -> int:
+    """The first of `count` consecutive TCP ports nobody listens on right now, outside the ephemeral range.
+
+    Worker N listens on base + N: a base the OS picked from its ephemeral range could see base + 1 taken by any
+    outgoing connection (a Kafka or PostgreSQL client) before the worker binds it.
+    """
+    for _ in range(200):
+        base = SPAN_PORTS.start + secrets.randbelow(len(SPAN_PORTS) - count)
+        if all(_bindable(port) for port in range(base, base + count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports in {SPAN_PORTS.start}..{SPAN_PORTS.stop}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def pipeline_env(pipeline: PipelineSettings, folder: Path) -> dict[str, str]:
@@ -57,7 +83,7 @@ class Workers:
 
     env: dict[str, str]
     logs: Path
-    base_port: int = field(default_factory=free_port)
+    base_port: int = field(default_factory=lambda: free_port_span(4))
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     ledger_port: int = field(default_factory=free_port)

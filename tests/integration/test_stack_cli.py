@@ -15,6 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from services.sandbox.processes import free_port_span
 from services.stack import kafka
 from services.stack.errors import StackError
 from services.stack.kafka import metadata_answers
@@ -36,24 +37,11 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-def _free_pair() -> int:
-    """A port p such that p and p + 1 are both free (custody workers 0 and 1)."""
-    for _ in range(50):
-        (port,) = _free_ports(1)
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two consecutive free ports")
-
-
 @pytest.fixture
 def private_env(stack_settings: StackSettings, unique_name: str) -> Iterator[dict[str, str]]:
     """Environment of a stack of its own (folder and ports), torn down whatever happens."""
     kafka_port, controller_port, pg_port, gateway_port, query_port, ledger_port = _free_ports(6)
-    custody_port = _free_pair()
+    custody_port = free_port_span(2)
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BOOTSTRAP", "DATABASE_URL"}}
     env.update(
         # Under the test stack's home, not pytest's temp folder: pytest keeps that 0700 (and re-tightens it when
