@@ -6,6 +6,7 @@ crash at any point -- even `kill -9` -- neither loses nor repeats an effect (ser
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -68,12 +69,22 @@ class CustodyProcessor:
         self._loaded.pop(partition, None)
 
     async def handle(self, batch: Sequence[InboundRecord]) -> None:
-        """Decide a batch (any mix of partitions), each partition's records in offset order."""
+        """Decide a batch (any mix of partitions), each partition's records in offset order.
+
+        Partitions share nothing but the connections, so they are decided side by side: one partition's round trips
+        to PostgreSQL and Kafka no longer wait for another's. Every partition's step runs to its end before a failure
+        is raised, so a retry of the batch never overlaps a step still running.
+        """
         by_partition: dict[int, list[InboundRecord]] = defaultdict(list)
         for record in batch:
             by_partition[record.partition].append(record)
-        for partition, records_ in sorted(by_partition.items()):
-            await self._handle_partition(partition, sorted(records_, key=lambda r: r.offset))
+        steps = [
+            self._handle_partition(partition, sorted(records_, key=lambda r: r.offset))
+            for partition, records_ in sorted(by_partition.items())
+        ]
+        failures = [r for r in await asyncio.gather(*steps, return_exceptions=True) if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
 
     async def _handle_partition(self, partition: int, batch: list[InboundRecord]) -> None:
         while True:

@@ -7,6 +7,7 @@ batch whose lot claims failed was re-decided by the same engine, its events coun
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import pytest
@@ -99,3 +100,57 @@ async def test_a_batch_whose_step_failed_is_sent_when_decided_again(step: str) -
     accepted = [e.record["event"]["id"] for e in sent if e.topic == "accepted"]
     assert sorted(set(accepted)) == sorted(e.id for e in lots), "every event's outcome was sent"
     assert store.next_offset == len(batch)
+
+
+class PartitionedStore(Store):
+    """Each partition's offset and seen ids kept apart; persisting partition `failing` fails once."""
+
+    def __init__(self, failing: int) -> None:
+        super().__init__("persist", failures=0)
+        self.failing = failing
+        self.offsets: dict[int, int] = {}
+        self.persisting: set[int] = set()
+        self.overlaps = 0
+
+    async def load_partition(self, engine: PartitionEngine) -> PartitionRow:
+        return PartitionRow(self.offsets.get(engine.partition, 0), 0)
+
+    async def persist(self, engine: PartitionEngine, expected_offset: int, next_offset: int) -> None:
+        self.persisting.add(engine.partition)
+        await asyncio.sleep(0)  # let the other partition's step run meanwhile
+        self.overlaps += len(self.persisting) > 1
+        self.persisting.discard(engine.partition)
+        if engine.partition == self.failing:
+            self.failing = -1
+            raise ConnectionRefusedError(f"PostgreSQL is away (persist of partition {engine.partition})")
+        assert expected_offset == self.offsets.get(engine.partition, 0)
+        self.seen.update({i: engine.state.seen[i] for i in engine.dirty.seen})
+        self.offsets[engine.partition] = next_offset
+        engine.dirty.clear()
+
+
+async def test_partitions_of_a_batch_are_decided_side_by_side_and_a_failed_one_alone_is_decided_again() -> None:
+    scenario = Scenario()
+    feed = Feed(scenario.world())
+    store = PartitionedStore(failing=1)
+    sent: list[Emit] = []
+
+    async def send(emits: Any) -> None:
+        sent.extend(emits)
+
+    processor = CustodyProcessor(scenario.anchor(), cast(RegistryFeed, feed), store, send, lambda participant: 0)
+    lots = [scenario.extract(ECO_ASMO, f"L{i}", ECO_MINE, 10_000, certificate=ECO_CERT) for i in range(4)]
+    batch = [
+        InboundRecord(i % 2, i // 2, records.encode(records.inbound_event_record(e.raw, len(feed.events), "now")))
+        for i, e in enumerate(lots)
+    ]
+    with pytest.raises(ConnectionRefusedError):
+        await processor.handle(batch)
+    assert store.offsets == {0: 2}, "partition 0 finished its step although partition 1 failed"
+    assert store.overlaps, "the two partitions' steps ran side by side"
+    await processor.handle(batch)
+
+    assert store.offsets == {0: 2, 1: 2}
+    accepted = [e.record["event"]["id"] for e in sent if e.topic == "accepted"]
+    assert sorted(set(accepted)) == sorted(e.id for e in lots)
+    assert accepted.count(lots[0].id) == 1, "partition 0 is not decided again"
