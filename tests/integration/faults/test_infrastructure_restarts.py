@@ -16,6 +16,7 @@ from services.gateway.app import INTAKE_DEADLINE_S
 from services.sandbox.processes import Workers
 from tests.integration.faults.conftest import PrivateStack
 from tests.integration.faults.workload import (
+    Season,
     Tally,
     calm_audit_clock,
     check_against_clean,
@@ -42,6 +43,19 @@ async def start_pipeline(workers: Workers) -> None:
     await asyncio.to_thread(workers.start, 1)
 
 
+async def traffic_under_way(
+    gateway: httpx.AsyncClient, workers: Workers, expected: Season, pause_s: float
+) -> tuple[Tally, asyncio.Task[None]]:
+    """Start the pipeline, deliver the registry world, and set three clients sending the custody chains."""
+    await start_pipeline(workers)
+    tally = Tally()
+    await deliver(gateway, expected.world, tally)
+    clients = asyncio.create_task(
+        run_clients(gateway, expected.chains, tally, clients=3, per_request=3, pause_s=pause_s)
+    )
+    return tally, clients
+
+
 async def test_broker_stopped_and_restarted_while_the_gateway_accepts(
     private_stack: PrivateStack,
     private_pipeline_settings: PipelineSettings,
@@ -50,12 +64,7 @@ async def test_broker_stopped_and_restarted_while_the_gateway_accepts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     expected = season(LOTS)
-    await start_pipeline(private_workers)
-    tally = Tally()
-    await deliver(private_gateway, expected.world, tally)
-    clients = asyncio.create_task(
-        run_clients(private_gateway, expected.chains, tally, clients=3, per_request=3, pause_s=0.1)
-    )
+    tally, clients = await traffic_under_way(private_gateway, private_workers, expected, pause_s=0.1)
     await when(lambda: tally.chains_done >= LOTS // 8)  # most of the traffic is still to come
     stopped_s = await asyncio.to_thread(private_stack.stop_kafka)
     await asyncio.sleep(BROKER_OUTAGE_S)  # clients keep sending to a gateway whose broker is away
@@ -81,12 +90,7 @@ async def test_postgres_stopped_and_restarted_while_the_ledger_writes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     expected = season(LOTS)
-    await start_pipeline(private_workers)
-    tally = Tally()
-    await deliver(private_gateway, expected.world, tally)
-    clients = asyncio.create_task(
-        run_clients(private_gateway, expected.chains, tally, clients=3, per_request=3, pause_s=0.05)
-    )
+    tally, clients = await traffic_under_way(private_gateway, private_workers, expected, pause_s=0.05)
     await when(lambda: tally.chains_done >= LOTS // 3)
     stopped_s = await asyncio.to_thread(private_stack.stop_postgres)
     status = await private_gateway.get(f"/v1/events/{expected.world[0].id}")
