@@ -22,6 +22,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.bundle import MAX_BUNDLE_BYTES
+from events.bundle_parse import parse_bundle
 from events.bundle_verify import verify_bundle
 from events.errors import GoldtraceError
 from events.model.types import ID_PATTERN
@@ -105,8 +106,22 @@ def run(
     if args.json:
         out.write(orjson.dumps(verdict.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        out.write("\n".join(report_lines(verdict)) + "\n")
+        names = registry_names(document) if verdict.verified else {}
+        out.write("\n".join(report_lines(verdict, names)) + "\n")
     return 0 if verdict.verified else 1
+
+
+def registry_names(document: bytes) -> dict[str, str]:
+    """Participant and mine names from a bundle's registry events (trusted once the bundle verified)."""
+    names: dict[str, str] = {}
+    for entry in parse_bundle(document).entries:
+        data = entry.event.get("data")
+        key = {"participant.registered": "participant", "mine.registered": "mine"}.get(entry.event_type)
+        if key is not None and isinstance(data, dict):
+            identifier, name = data.get(key), data.get("name")
+            if isinstance(identifier, str) and isinstance(name, str):
+                names[identifier] = name
+    return names
 
 
 def _check_usage(args: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Final
 
 from events.bundle_verify import BundleVerdict
@@ -16,8 +17,11 @@ CLASS_NAMES: Final = {
 }
 
 
-def report_lines(verdict: BundleVerdict) -> list[str]:
-    """The report: VERIFIED or NOT VERIFIED with the lot, reasons, provenance and what was checked."""
+def report_lines(verdict: BundleVerdict, names: Mapping[str, str] | None = None) -> list[str]:
+    """The report: VERIFIED or NOT VERIFIED with the lot, reasons, provenance and what was checked.
+
+    `names` maps participant and mine ids to their registered names (from the bundle's verified registry events).
+    """
     lot = "?" if verdict.lot is None else verdict.lot
     lines = [f"{'VERIFIED' if verdict.verified else 'NOT VERIFIED'}: lot {lot}"]
     if verdict.failures:
@@ -29,7 +33,7 @@ def report_lines(verdict: BundleVerdict) -> list[str]:
             lines.append(f"  ... and {hidden} more (--json lists them all)")
     provenance = None if verdict.verdict is None else verdict.verdict.provenance
     if provenance is not None:
-        lines += provenance_lines(provenance)
+        lines += provenance_lines(provenance, names or {})
     if verdict.verdict is not None and verdict.verdict.findings:
         counts = Counter(finding.code for finding in verdict.verdict.findings)
         listed = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))
@@ -38,17 +42,17 @@ def report_lines(verdict: BundleVerdict) -> list[str]:
     return lines
 
 
-def provenance_lines(provenance: Provenance) -> list[str]:
+def provenance_lines(provenance: Provenance, names: Mapping[str, str]) -> list[str]:
     """Class, custody, origins, women's share and premium of the lot."""
-    holder = "in transit" if provenance.custodian is None else f"held by {provenance.custodian}"
+    holder = "in transit" if provenance.custodian is None else f"held by {named(provenance.custodian, names)}"
     if provenance.status == "consumed":
         holder = "consumed (melted or made into other lots)"
     return [
         f"Class: {CLASS_NAMES.get(provenance.lot_class, provenance.lot_class)}",
         f"Lot: {grams(provenance.mass_mg)} at fineness {provenance.fineness} = {grams(provenance.fine_mg)} of fine "
         f"gold, {holder}",
-        f"Mines: {shares(provenance.mines)}",
-        f"Organizations: {shares(provenance.organizations)}",
+        f"Mines: {shares(provenance.mines, names)}",
+        f"Organizations: {shares(provenance.organizations, names)}",
         f"Women's groups: {percent(provenance.women_share_bp)} of the fine gold",
         f"Premium evidenced: {usd(provenance.premium_paid_usd_cents)} paid of {usd(provenance.premium_due_usd_cents)} "
         "due at the Fairmined rate",
@@ -64,10 +68,16 @@ def checked_line(verdict: BundleVerdict) -> str:
     )
 
 
-def shares(items: tuple[Share, ...]) -> str:
-    """`name 62.50 %, other 37.50 %`, largest first."""
+def shares(items: tuple[Share, ...], names: Mapping[str, str]) -> str:
+    """`Name (id) 62.50 %, other 37.50 %`, largest first."""
     ordered = sorted(items, key=lambda share: (-share.share_bp, share.name))
-    return ", ".join(f"{share.name} {percent(share.share_bp)}" for share in ordered) or "none"
+    return ", ".join(f"{named(share.name, names)} {percent(share.share_bp)}" for share in ordered) or "none"
+
+
+def named(identifier: str, names: Mapping[str, str]) -> str:
+    """`Registered Name (id)`, or the id alone when no other name is known."""
+    name = names.get(identifier)
+    return identifier if name is None or name == identifier else f"{name} ({identifier})"
 
 
 def percent(basis_points: int) -> str:

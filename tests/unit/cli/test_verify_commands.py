@@ -64,10 +64,10 @@ def test_a_bundle_file_verifies_offline_and_reads_in_plain_words(bundle_file: Pa
     assert lines[0] == f"VERIFIED: lot {LOT}"
     assert "Class: Fairmined Ecological" in lines
     assert "Mines: cecomip-ananea 100.00 %" in lines
-    assert "Organizations: cecomip 100.00 %" in lines
+    assert "Organizations: Cecomip (cecomip) 100.00 %" in lines, "registered names beside the ids"
     assert any(line.startswith("Women's groups: ") and line.endswith(" % of the fine gold") for line in lines)
     assert "Premium evidenced: USD 1,020.00 paid of USD 1,020.00 due at the Fairmined rate" in lines
-    assert "Lot: 20.000 g at fineness 750 = 15.000 g of fine gold, held by joyeria-lima" in lines
+    assert "Lot: 20.000 g at fineness 750 = 15.000 g of fine gold, held by Joyeria Lima (joyeria-lima)" in lines
     assert lines[-1].startswith("Checked: 6 of 6 steps passed; ")
     assert lines[-1].endswith(" signatures verified.")
 
