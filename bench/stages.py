@@ -33,6 +33,7 @@ import httpx
 import psutil
 from _cpu import CpuMeter, Snapshot, used
 from _load import flood, row_count, wait_for_rows
+from _profiles import load, report
 from _rig import InfraDownError, Rig, check_infra, open_rig
 from _season import Season
 from pipeline import THROUGHPUT_BATCH, WARMUP_EVENTS, custody_decided, raw_verify_rate, settle
@@ -154,10 +155,17 @@ async def stages(args: argparse.Namespace, rig: Rig, season: Season, spy: str | 
 
 
 async def run(args: argparse.Namespace, stack: StackSettings, admin_url: str) -> None:
-    """Sign, start the private pipeline, run the stages, tear down."""
+    """Sign, start the private pipeline, run the stages, tear down (and print the profiles when asked)."""
     season = Season(partitioner(inbound_partitions()))
-    async with open_rig(stack, admin_url, season.anchor(), None) as rig:
+    async with open_rig(stack, admin_url, season.anchor(), args.profile) as rig:
         await stages(args, rig, season, args.py_spy)
+        await asyncio.to_thread(rig.stop)
+        if args.profile is not None:
+            profiles = sorted(rig.profiles.glob("*.prof"))
+            print(f"\nwhere the time goes (cProfile, {args.profile} clock, whole life of each process):")
+            for service in ("gateway", "custody", "ledger"):
+                entries = load(p for p in profiles if p.name.startswith(f"{service}-"))
+                print("\n".join(report(service, entries, args.top)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=20_000, help="events through each stage")
     parser.add_argument("--connections", type=int, default=4, help="concurrent HTTP connections to the gateway")
     parser.add_argument("--py-spy", help="path of a py-spy binary: sample each stage's processes")
+    parser.add_argument(
+        "--profile", choices=["wall", "cpu"], help="run the services under cProfile with this clock and print it"
+    )
+    parser.add_argument("--top", type=int, default=15, help="functions per list with --profile")
     args = parser.parse_args(argv)
     stack = StackSettings.from_env()
     try:
