@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import faust
 import pytest
@@ -24,13 +25,16 @@ async def _create_topics(bootstrap: str, *names: str) -> None:
         await admin.close()
 
 
-async def test_faust_agent_processes_messages_end_to_end(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_faust_agent_processes_messages_end_to_end(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
     source, sink = f"{unique_name}-in", f"{unique_name}-out"
     await _create_topics(kafka_bootstrap, source, sink)
     app = faust.App(
         unique_name,
         broker=f"kafka://{kafka_bootstrap}",
         store="memory://",
+        datadir=str(tmp_path / "faust"),  # not `<app id>-data` in the working folder
         web_enabled=False,
         topic_disable_leader=True,
         broker_session_timeout=10,
