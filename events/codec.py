@@ -33,6 +33,8 @@ MAX_DEPTH: Final = 8  # an event nests 4 deep (envelope, data, outputs, output);
 MAX_BATCH_EVENTS: Final = 1000
 MAX_BATCH_BYTES: Final = 8 * 1024 * 1024
 _SORTED: Final = orjson.OPT_SORT_KEYS
+# Substring tests use bytes.find, not `in` (`in` first tries its operand as an integer and pays for a TypeError);
+# an escape is looked for only after a backslash is (a one-byte search is a memchr, ten times faster).
 # The adapter's core validator, called directly: TypeAdapter.validate_python only forwards its keywords to it.
 _VALIDATE: Final[Callable[[Any], Event]] = EVENT_ADAPTER.validator.validate_python
 
@@ -65,7 +67,7 @@ def decode_event(data: bytes) -> SignedEvent:
     except orjson.JSONDecodeError as exc:
         raise _diagnose(strict_json(data), str(exc)) from exc
     text = orjson.dumps(raw, option=_SORTED)
-    suspect = b"\\u" in data or (len(data) != len(text) and data.count(b":") != text.count(b":"))
+    suspect = _has_escape(data) or (len(data) != len(text) and data.count(b":") != text.count(b":"))
     return _accept(raw, text, lambda: strict_json(data), suspect)
 
 
@@ -80,7 +82,9 @@ def decode_batch(data: bytes) -> list[SignedEvent | DecodeError]:
     _check_batch_shape(items)
     texts = [orjson.dumps(item, option=_SORTED) for item in items]
     written = sum(len(text) for text in texts) + len(texts) + 1  # the items, n - 1 commas and two brackets
-    suspect = b"\\u" in data or (len(data) != written and data.count(b":") != sum(text.count(b":") for text in texts))
+    suspect = _has_escape(data) or (
+        len(data) != written and data.count(b":") != sum(text.count(b":") for text in texts)
+    )
     slow: list[Any] = []
 
     def slow_item(index: int) -> Any:
@@ -172,7 +176,7 @@ def _accept(raw: Any, text: bytes, slow: Callable[[], Any], suspect: bool) -> Si
         event = _VALIDATE(raw)
     except ValidationError as exc:
         raise (first_flaw(slow()) or _schema_error(exc)) from exc
-    if b"null" in text:
+    if text.find(b"null") >= 0:
         flaw = first_flaw(raw)
         if flaw is not None:
             raise flaw
@@ -180,6 +184,11 @@ def _accept(raw: Any, text: bytes, slow: Callable[[], Any], suspect: bool) -> Si
         raise DecodeError("event.unsigned", "The event has no signature; sign it with `goldtrace sign`.")
     # `text` is the RFC 8785 form: a valid event's member names are ASCII (see events/canonical.py).
     return SignedEvent(event, raw, without_signature(text, event.signature), hashlib.sha256(text).digest())
+
+
+def _has_escape(data: bytes) -> bool:
+    """Whether the text holds a `\\u` escape (which could spell a key twice or a lone surrogate)."""
+    return data.find(b"\\") >= 0 and data.find(b"\\u") >= 0
 
 
 def _decode_flawed_batch(tree: Any) -> list[SignedEvent | DecodeError]:

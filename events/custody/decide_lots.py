@@ -10,7 +10,7 @@ from events.custody.checks import custody, gold
 from events.custody.checks.registry import require_certificate, require_mine
 from events.custody.clock import days_in_month, instant_ns, month_of
 from events.custody.composition import apportion, contributor_weights, extraction_parts
-from events.custody.lots import Lot, LotClass, Shipment
+from events.custody.lots import Lot, LotClass, Shipment, replaced
 from events.custody.outcome import Change, Decision, Finding, PutLot, PutTally
 from events.custody.policy import Policy
 from events.custody.registry import Mine, Participant, Registry
@@ -147,7 +147,7 @@ def lot_assayed(state: State, event: LotAssayedEvent, signer: str, policy: Polic
     custody.require_assayer(state.registry, data.assayer)
     fine_mg = fine_mass_mg(lot.mass_mg, data.fineness)
     gold.require_within_ceiling(lot, fine_mg, "assay.above_ceiling", "assay")
-    return [PutLot(lot._replace(fineness=data.fineness, fine_mg=fine_mg))], []
+    return [PutLot(replaced(lot, fineness=data.fineness, fine_mg=fine_mg))], []
 
 
 def lot_shipped(state: State, event: LotShippedEvent, signer: str, policy: Policy) -> Decision:
@@ -165,7 +165,8 @@ def lot_shipped(state: State, event: LotShippedEvent, signer: str, policy: Polic
         if missing is not None:
             flagged.append(missing)
         paid, due = paid + (paid_now or 0), due + due_now
-    moved = lot._replace(
+    moved = replaced(
+        lot,
         status="in_transit",
         custodian=None,
         shipment=shipment,
@@ -190,7 +191,7 @@ def lot_received(state: State, event: LotReceivedEvent, signer: str, policy: Pol
         off = findings.receipt_weight(event.id, lot.shipment, data.mass_mg, policy)
         if off is not None:
             flagged.append(off)
-    held = lot._replace(status="held", custodian=signer, mass_mg=data.mass_mg, fine_mg=fine_mg, shipment=None)
+    held = replaced(lot, status="held", custodian=signer, mass_mg=data.mass_mg, fine_mg=fine_mg, shipment=None)
     return [PutLot(held)], flagged
 
 
@@ -199,4 +200,4 @@ def lot_exported(state: State, event: LotExportedEvent, signer: str, policy: Pol
     data = event.data
     lot = custody.require_custody(state.lots, data.lot, signer)
     custody.require_not_exported(lot)
-    return [PutLot(lot._replace(exported_to=data.destination))], []
+    return [PutLot(replaced(lot, exported_to=data.destination))], []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from events.custody import findings
 from events.custody.checks import custody, gold
 from events.custody.composition import apportion, merge
-from events.custody.lots import Lot, LotClass
+from events.custody.lots import Lot, LotClass, replaced
 from events.custody.outcome import Change, Decision, Finding, PutLot
 from events.custody.policy import Policy
 from events.custody.state import State
@@ -30,7 +30,7 @@ def lot_transformed(state: State, event: LotTransformedEvent, signer: str, polic
     loss = findings.transformation_loss(event.id, fine_in, fine_out, policy)
     if loss is not None:
         flagged.append(loss)
-    changes: list[Change] = [PutLot(lot._replace(status="consumed")) for lot in inputs]
+    changes: list[Change] = [PutLot(replaced(lot, status="consumed")) for lot in inputs]
     changes.extend(PutLot(lot) for lot in output_lots(event, signer, inputs, lot_class, outputs_fine))
     return changes, flagged
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from events.custody.clock import NS_PER_SECOND, datetime_ns, instant_ns
-from events.custody.lots import Lot
+from events.custody.lots import Lot, replaced
 from events.custody.outcome import Change, DueReport, Finding, PutLot
 from events.custody.policy import DEFAULT_POLICY, Policy
 from events.custody.registry import Registry
@@ -44,7 +44,7 @@ def overdue_shipment(lot: Lot, now_ns: int, policy: Policy) -> tuple[Finding, Lo
         "ask both parties where the gold is.",
         (("waited_s", waited_s), ("window_s", policy.receipt_window_seconds), ("shipped_mg", shipment.mass_mg)),
     )
-    return finding, lot._replace(shipment=shipment._replace(overdue_reported=True))
+    return finding, replaced(lot, shipment=shipment._replace(overdue_reported=True))
 
 
 def held_past_certificate(registry: Registry, lot: Lot, now_ns: int) -> tuple[Finding, Lot] | None:
@@ -66,5 +66,5 @@ def held_past_certificate(registry: Registry, lot: Lot, now_ns: int) -> tuple[Fi
             f"{certificate.certificate!r} {ended}; check that the gold was extracted while it was valid.",
             (("certificate", certificate.certificate), ("valid_until", certificate.valid_until)),
         )
-        return finding, lot._replace(lapse_reported=True)
+        return finding, replaced(lot, lapse_reported=True)
     return None

@@ -73,9 +73,10 @@ def decide(
     check when it is the key of the event's keyid; every other check still runs).
     """
     event = signed.event
-    known = state.seen.get(event.id)
+    event_id, event_type = event.id, event.type  # read once: a model's attributes cost more than locals
+    known = state.seen.get(event_id)
     if known == signed.digest:
-        return Duplicate(event.id)
+        return Duplicate(event_id)
     try:
         signer = check_signature(state.registry, signed, verified_key).participant  # the key is the signer's
     except SignatureError as error:
@@ -83,15 +84,15 @@ def decide(
     if known is not None:
         return Rejected(
             "event.id_conflict",
-            f"Event id {event.id!r} was already used by another event with different content; "
+            f"Event id {event_id!r} was already used by another event with different content; "
             "give every new event a new id.",
         )
     try:
-        check_role(state.registry, event.type, signer, event.subject)
-        changes, findings = HANDLERS[event.type](state, event, signer, policy)
+        check_role(state.registry, event_type, signer, event.subject)
+        changes, findings = HANDLERS[event_type](state, event, signer, policy)
     except CustodyError as refusal:
         return Rejected(refusal.code, refusal.detail)
-    return Accepted(event.id, signed.digest, tuple(findings), tuple(changes))
+    return Accepted(event_id, signed.digest, tuple(findings), tuple(changes))
 
 
 def evolve(state: State, outcome: Outcome | DueReport) -> None:

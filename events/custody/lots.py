@@ -7,7 +7,7 @@ into fine milligrams of the lot, exactly and deterministically.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, TypedDict, Unpack
 
 LotStatus = Literal["held", "in_transit", "consumed"]
 LotClass = Literal["fairmined-ecological", "fairmined", "uncertified"]
@@ -43,7 +43,7 @@ class Shipment(NamedTuple):
 class Lot(NamedTuple):
     """Everything the rules need to know about one lot, and its provenance summary.
 
-    An immutable value (a NamedTuple: `_replace` makes the next version cheaply, which the fold does per event).
+    An immutable value (a NamedTuple); `replaced` makes the next version, which the fold does per event.
     """
 
     lot: str
@@ -77,6 +77,42 @@ class Lot(NamedTuple):
             "certificates": list(self.certificates),
             "shipment": None if self.shipment is None else self.shipment._asdict(),
         }
+
+
+class LotChanges(TypedDict, total=False):
+    """Fields of a `Lot` that `replaced` may set (all of them; a unit test keeps the two lists equal)."""
+
+    lot: str
+    lot_class: LotClass
+    status: LotStatus
+    custodian: str | None
+    mass_mg: int
+    fineness: str
+    fine_mg: int
+    ceiling_mg: int
+    composition: tuple[Part, ...]
+    certificates: tuple[str, ...]
+    premium_paid_cents: int
+    premium_due_cents: int
+    first_sale_pending: bool
+    created_by: str
+    shipment: Shipment | None
+    exported_to: str | None
+    lapse_reported: bool
+
+
+_FIELD_INDEX: Final = {name: index for index, name in enumerate(Lot._fields)}
+
+
+def replaced(lot: Lot, /, **changes: Unpack[LotChanges]) -> Lot:
+    """The lot with some fields changed: `lot._replace(**changes)`, at half the cost.
+
+    (`_replace` pops every one of the 17 field names from its keywords; this sets only the fields that change.)
+    """
+    values: list[Any] = list(lot)
+    for name, value in changes.items():
+        values[_FIELD_INDEX[name]] = value
+    return Lot._make(values)
 
 
 def lot_from_json(data: dict[str, Any]) -> Lot:

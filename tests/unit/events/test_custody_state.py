@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from events.custody import Accepted, State, decide, due_findings, evolve, lot_from_json
 from events.custody.composition import apportion, attributed_fine_mg, contributor_weights, merge
-from events.custody.lots import Part
+from events.custody.lots import Lot, LotChanges, Part, Shipment, replaced
 from events.custody.registry import GroupCounts, Participant
 from tests.unit.events.scenario import (
     BATEADORAS,
@@ -69,6 +69,20 @@ def test_a_lot_in_transit_survives_a_json_hand_over(scenario: Scenario, state: S
     other = State(registry=state.registry, lots={"a": lot_from_json(orjson.loads(orjson.dumps(lot.to_json())))})
     receipt = scenario.receive(TRADER, "a", shipment_of(shipped), 100_000)
     assert decide(other, receipt) == decide(state, receipt)
+
+
+def test_replaced_is_lot_replace() -> None:
+    lot = Lot(
+        "l-1", "fairmined", "held", "asmo", 100_000, "850", 85_000, 97_750, (Part("m", "o", "women", 1),),
+        ("cert",), 0, 0, True, "ev-1",
+    )  # fmt: skip
+    shipment = Shipment("s-1", "asmo", "trader", 100_000, "2026-03-01T06:00:00Z", "ev-2")
+    assert set(LotChanges.__annotations__) == set(Lot._fields)
+    moved = replaced(lot, status="in_transit", custodian=None, shipment=shipment, first_sale_pending=False)
+    assert moved == lot._replace(status="in_transit", custodian=None, shipment=shipment, first_sale_pending=False)
+    assert type(moved) is Lot
+    assert replaced(lot) == lot
+    assert replaced(lot, lapse_reported=True).lapse_reported
 
 
 def test_apportion_is_exact_and_breaks_ties_towards_the_first() -> None:
