@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import orjson
@@ -65,45 +64,28 @@ class CustodyStore:
         created: Iterable[str],
         shipments: Iterable[str] = (),
     ) -> None:
-        """Load the lots, seen ids, global lot claims and refused shipments a batch names that the engine lacks."""
+        """Load the lots, seen ids, global lot claims and refused shipments a batch names that the engine lacks.
+
+        One round trip: the four lookups go as one statement, each row tagged with what it is.
+        """
+        shipment_list = [s for s in set(shipments) if s not in engine.shipment_marks]
         lot_list = [lot for lot in set(lots) if lot not in engine.state.lots]
         id_list = [i for i in set(event_ids) if i not in engine.state.seen]
         created_list = [lot for lot in set(created) if lot not in engine.claims]
-        shipment_list = [s for s in set(shipments) if s not in engine.shipment_marks]
-        async with self._pool.acquire() as conn:
-            if shipment_list:
-                for row in await conn.fetch(
-                    """SELECT shipment, mark FROM custody_shipment_marks
-                       WHERE topic = $1 AND partition = $2 AND shipment = ANY($3::text[])""",
-                    self.topic,
-                    engine.partition,
-                    shipment_list,
-                ):
-                    engine.shipment_marks[row["shipment"]] = row["mark"]
-            if lot_list:
-                for row in await conn.fetch(
-                    "SELECT lot, state FROM custody_lots WHERE topic = $1 AND partition = $2 AND lot = ANY($3::text[])",
-                    self.topic,
-                    engine.partition,
-                    lot_list,
-                ):
-                    engine.state.lots[row["lot"]] = lot_from_json(orjson.loads(row["state"]))
-            if id_list:
-                for row in await conn.fetch(
-                    """SELECT event_id, digest FROM custody_seen
-                       WHERE topic = $1 AND partition = $2 AND event_id = ANY($3::text[])""",
-                    self.topic,
-                    engine.partition,
-                    id_list,
-                ):
-                    engine.state.seen[row["event_id"]] = bytes(row["digest"])
-            if created_list:
-                for row in await conn.fetch(
-                    "SELECT lot, event_id FROM lot_claims WHERE topic = $1 AND lot = ANY($2::text[])",
-                    self.topic,
-                    created_list,
-                ):
-                    engine.claims[row["lot"]] = row["event_id"]
+        if not (shipment_list or lot_list or id_list or created_list):
+            return
+        rows = await self._pool.fetch(
+            _LOAD_BATCH, self.topic, engine.partition, shipment_list, lot_list, id_list, created_list
+        )
+        for kind, key, value in rows:
+            if kind == "mark":
+                engine.shipment_marks[key] = value
+            elif kind == "lot":
+                engine.state.lots[key] = lot_from_json(orjson.loads(value))
+            elif kind == "seen":
+                engine.state.seen[key] = bytes.fromhex(value)
+            else:
+                engine.claims[key] = value
 
     async def claim_lots(self, claims: dict[str, str]) -> dict[str, str]:
         """Claim new lot ids for the events creating them; return the ones another event owns already."""
@@ -122,98 +104,86 @@ class CustodyStore:
         return {row["lot"]: row["event_id"] for row in rows}
 
     async def persist(self, engine: PartitionEngine, expected_offset: int, next_offset: int) -> None:
-        """Write what changed and the next offset in one transaction; StaleWorkerError if someone else moved on."""
-        dirty, partition, topic = engine.dirty, engine.partition, self.topic
-        async with self._pool.acquire() as conn, conn.transaction():
-            stored = await conn.fetchval(
-                "SELECT next_offset FROM custody_partitions WHERE topic = $1 AND partition = $2 FOR UPDATE",
-                topic,
-                partition,
+        """Write what changed and the next offset in one statement; StaleWorkerError if someone else moved on.
+
+        The statement moves the partition's offset only from `expected_offset`, and every write in it depends on
+        that move, so a worker that lost the partition writes nothing (and one statement is one transaction).
+        """
+        dirty, parked = engine.dirty, engine.parking.records
+        lots = sorted(dirty.lots)
+        tallies = sorted(dirty.tallies)
+        seen = sorted(dirty.seen)
+        still_parked = sorted(lot for lot in dirty.parked if lot in parked)
+        marks = sorted(dirty.marks)
+        moved = await self._pool.fetchval(
+            _PERSIST,
+            self.topic,
+            engine.partition,
+            expected_offset,
+            next_offset,
+            engine.registry_position,
+            lots,
+            [orjson.dumps(engine.state.lots[lot].to_json()).decode() for lot in lots],
+            tallies,
+            [engine.state.tallies[key] for key in tallies],
+            seen,
+            [engine.state.seen[event_id] for event_id in seen],
+            still_parked,
+            [orjson.dumps(parked[lot]).decode() for lot in still_parked],
+            marks,
+            [engine.shipment_marks[shipment] for shipment in marks],
+            sorted(lot for lot in dirty.parked if lot not in parked),
+        )
+        if not moved:
+            stored = await self._pool.fetchval(
+                "SELECT next_offset FROM custody_partitions WHERE topic = $1 AND partition = $2",
+                self.topic,
+                engine.partition,
             )
-            if stored != expected_offset:
-                raise StaleWorkerError(f"partition {partition} is at offset {stored}, not {expected_offset}")
-            await _upsert(
-                conn,
-                "custody_lots",
-                "lot",
-                "state",
-                topic,
-                partition,
-                [(lot, orjson.dumps(engine.state.lots[lot].to_json()).decode()) for lot in dirty.lots],
-            )
-            await _upsert(
-                conn,
-                "custody_tallies",
-                "key",
-                "fine_mg",
-                topic,
-                partition,
-                [(key, engine.state.tallies[key]) for key in dirty.tallies],
-            )
-            await _upsert(
-                conn,
-                "custody_seen",
-                "event_id",
-                "digest",
-                topic,
-                partition,
-                [(event_id, engine.state.seen[event_id]) for event_id in dirty.seen],
-            )
-            parked = engine.parking.records
-            still_parked = [lot for lot in dirty.parked if lot in parked]
-            await _upsert(
-                conn,
-                "custody_parked",
-                "lot",
-                "records",
-                topic,
-                partition,
-                [(lot, orjson.dumps(parked[lot]).decode()) for lot in still_parked],
-            )
-            await _upsert(
-                conn,
-                "custody_shipment_marks",
-                "shipment",
-                "mark",
-                topic,
-                partition,
-                [(shipment, engine.shipment_marks[shipment]) for shipment in sorted(dirty.marks)],
-            )
-            released = [lot for lot in dirty.parked if lot not in parked]
-            if released:
-                await conn.execute(
-                    "DELETE FROM custody_parked WHERE topic = $1 AND partition = $2 AND lot = ANY($3::text[])",
-                    topic,
-                    partition,
-                    released,
-                )
-            await conn.execute(
-                """UPDATE custody_partitions SET next_offset = $3, registry_position = $4, updated_at = now()
-                   WHERE topic = $1 AND partition = $2""",
-                topic,
-                partition,
-                next_offset,
-                engine.registry_position,
-            )
+            raise StaleWorkerError(f"partition {engine.partition} is at offset {stored}, not {expected_offset}")
         dirty.clear()
 
 
-_COLUMN_TYPES = {"state": "jsonb", "fine_mg": "bigint", "digest": "bytea", "records": "jsonb", "mark": "text"}
+_LOAD_BATCH = """
+SELECT 'mark', shipment, mark FROM custody_shipment_marks
+ WHERE topic = $1 AND partition = $2 AND shipment = ANY($3::text[])
+UNION ALL
+SELECT 'lot', lot, state::text FROM custody_lots WHERE topic = $1 AND partition = $2 AND lot = ANY($4::text[])
+UNION ALL
+SELECT 'seen', event_id, encode(digest, 'hex') FROM custody_seen
+ WHERE topic = $1 AND partition = $2 AND event_id = ANY($5::text[])
+UNION ALL
+SELECT 'claim', lot, event_id FROM lot_claims WHERE topic = $1 AND lot = ANY($6::text[])
+"""
 
-
-async def _upsert(
-    conn: Any, table: str, key: str, value: str, topic: str, partition: int, rows: list[tuple[str, Any]]
-) -> None:
-    """Insert or replace (key, value) rows of one partition in one statement (names are constants above)."""
-    if not rows:
-        return
-    value_type = _COLUMN_TYPES[value]
-    await conn.execute(
-        f"""INSERT INTO {table} (topic, partition, {key}, {value})
-            SELECT $1, $2, k, v FROM unnest($3::text[], $4::{value_type}[]) AS t(k, v)
-            ON CONFLICT (topic, partition, {key}) DO UPDATE SET {value} = EXCLUDED.{value}""",  # noqa: S608
-        topic,
-        partition,
-        [k for k, _ in rows],
-        [v for _, v in rows],
-    )
+_PERSIST = """
+WITH moved AS (
+    UPDATE custody_partitions SET next_offset = $4, registry_position = $5, updated_at = now()
+     WHERE topic = $1 AND partition = $2 AND next_offset = $3
+    RETURNING 1
+), lots AS (
+    INSERT INTO custody_lots (topic, partition, lot, state)
+    SELECT $1, $2, k, v FROM unnest($6::text[], $7::jsonb[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
+    ON CONFLICT (topic, partition, lot) DO UPDATE SET state = EXCLUDED.state
+), tallies AS (
+    INSERT INTO custody_tallies (topic, partition, key, fine_mg)
+    SELECT $1, $2, k, v FROM unnest($8::text[], $9::bigint[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
+    ON CONFLICT (topic, partition, key) DO UPDATE SET fine_mg = EXCLUDED.fine_mg
+), seen AS (
+    INSERT INTO custody_seen (topic, partition, event_id, digest)
+    SELECT $1, $2, k, v FROM unnest($10::text[], $11::bytea[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
+    ON CONFLICT (topic, partition, event_id) DO UPDATE SET digest = EXCLUDED.digest
+), parked AS (
+    INSERT INTO custody_parked (topic, partition, lot, records)
+    SELECT $1, $2, k, v FROM unnest($12::text[], $13::jsonb[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
+    ON CONFLICT (topic, partition, lot) DO UPDATE SET records = EXCLUDED.records
+), marks AS (
+    INSERT INTO custody_shipment_marks (topic, partition, shipment, mark)
+    SELECT $1, $2, k, v FROM unnest($14::text[], $15::text[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
+    ON CONFLICT (topic, partition, shipment) DO UPDATE SET mark = EXCLUDED.mark
+), released AS (
+    DELETE FROM custody_parked
+     WHERE topic = $1 AND partition = $2 AND lot = ANY($16::text[]) AND EXISTS (SELECT FROM moved)
+)
+SELECT count(*) FROM moved
+"""
