@@ -180,10 +180,11 @@ def _accept(raw: Any, text: bytes, slow: Callable[[], Any], suspect: bool) -> Si
         flaw = first_flaw(raw)
         if flaw is not None:
             raise flaw
-    if event.signature is None:
+    signature = event.signature
+    if signature is None:
         raise DecodeError("event.unsigned", "The event has no signature; sign it with `goldtrace sign`.")
     # `text` is the RFC 8785 form: a valid event's member names are ASCII (see events/canonical.py).
-    return SignedEvent(event, raw, without_signature(text, event.signature), hashlib.sha256(text).digest())
+    return SignedEvent(event, raw, without_signature(text, signature), hashlib.sha256(text).digest())
 
 
 def _has_escape(data: bytes) -> bool:

@@ -112,7 +112,7 @@ def replaced(lot: Lot, /, **changes: Unpack[LotChanges]) -> Lot:
     values: list[Any] = list(lot)
     for name, value in changes.items():
         values[_FIELD_INDEX[name]] = value
-    return Lot._make(values)
+    return tuple.__new__(Lot, values)  # what `Lot._make` does, without its length check (the length is lot's)
 
 
 def lot_from_json(data: dict[str, Any]) -> Lot:

@@ -26,6 +26,7 @@ from events.model.types import ID_PATTERN, Id, Strict, Timestamp
 
 MAX_EVENT_BYTES: Final = 64 * 1024
 SOURCE_PREFIX: Final = "/participants/"
+_SIGNER_AT: Final = len(SOURCE_PREFIX)
 
 Source = Annotated[str, StringConstraints(pattern="^/participants/" + ID_PATTERN[1:], max_length=142)]
 # 64 bytes in canonical base64url: the 86th character carries 2 bits and 4 zero bits, so only A, Q, g, w end it.
@@ -47,7 +48,7 @@ class Envelope(Strict):
     @property
     def signer(self) -> str:
         """The participant id named by `source`."""
-        return self.source[len(SOURCE_PREFIX) :]
+        return self.source[_SIGNER_AT:]
 
 
 def _subject_is(expected: str, subject: str, what: str) -> None:
