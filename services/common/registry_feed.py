@@ -19,6 +19,7 @@ from events.errors import DecodeError
 from services.common import records
 
 log = logging.getLogger(__name__)
+FOLLOW_WAIT_MS = 500  # the longest a follower's fetch waits at the broker when no registry event comes
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +46,28 @@ class RegistryFeed:
         self.position = 0
         self._advanced = asyncio.Condition()
         self._consumer: AIOKafkaConsumer | None = None
+        self._ends: AIOKafkaConsumer | None = None  # asks for the end offset on a connection of its own
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Connect and start following the registry topic in the background."""
+        """Connect and start following the registry topic in the background.
+
+        The follower long-polls (the broker answers its fetch as soon as a registry event is appended, else after
+        half a second), so an idle feed costs the broker two fetches a second, not fifty. A broker serves one
+        connection's requests in order, so `end_offset` asks on a connection of its own: behind a parked fetch it
+        would wait out the poll.
+        """
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             enable_auto_commit=False,
-            fetch_max_wait_ms=20,  # not a long poll: with 500 ms each registry event waited out the full wait
+            fetch_max_wait_ms=FOLLOW_WAIT_MS,
             isolation_level="read_committed",
         )
+        self._ends = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+        )
         await self._consumer.start()
+        await self._ends.start()
         self._consumer.assign([self._partition])
         await self._consumer.seek_to_beginning(self._partition)
         self._task = asyncio.create_task(self._follow(), name="registry-feed")
@@ -65,13 +77,14 @@ class RegistryFeed:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self._consumer is not None:
-            await self._consumer.stop()
+        for consumer in (self._consumer, self._ends):
+            if consumer is not None:
+                await consumer.stop()
 
     async def end_offset(self) -> int:
         """The registry topic's current end: every registry event acknowledged so far lies below it."""
-        assert self._consumer is not None
-        ends = await self._consumer.end_offsets([self._partition])
+        assert self._ends is not None
+        ends = await self._ends.end_offsets([self._partition])
         return int(ends[self._partition])
 
     async def wait_for(self, position: int) -> None:
