@@ -126,6 +126,10 @@ def latency_lines(f: Figures) -> list[str]:
             f"    CPU during (b): the pipeline (services, Kafka, PostgreSQL) {ours / f.latency_window_s:.2f} cores, "
             f"everything else on the machine {others / f.latency_window_s:.2f} cores"
         )
+        for name, seconds in sorted(f.latency_cpu.items(), key=lambda kv: -kv[1]):
+            if name != OTHERS and seconds >= 0.05:
+                per_event = seconds / max(f.latency_expected, 1) * 1e6
+                lines.append(f"      {name:<40} {seconds / f.latency_window_s:5.2f} cores {per_event:6.0f} us/event")
     spent, count = f.ledger_batches
     if count:
         lines.append(
