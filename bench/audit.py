@@ -2,7 +2,7 @@
 organization's own events, on a year of an ASMO's activity written by the real ledger store.
 
 Run with the stack up (e.g. the test stack's environment):
-    source /tmp/testenv.sh && .venv/bin/python bench/audit.py [--lots-per-month 100] [--requests 30]
+    .venv/bin/goldtrace up --infra-only && .venv/bin/python bench/audit.py [--lots-per-month 100] [--requests 30]
 
 A year: every month the ASMO extracts `--lots-per-month` lots (half with its groups' shares), sells each to the
 trader (every third without its premium: a finding), the trader receives each and melts the month's lots into a

@@ -1,7 +1,7 @@
 """Query service latency: provenance and bundle of a lot with a 51-event upstream graph among 1,000,000 events.
 
-Run with the stack up (e.g. the test stack's environment):
-    source /tmp/testenv.sh && .venv/bin/python bench/query.py [--events 1000000] [--requests 300] [--refill]
+Run with the stack's Kafka and PostgreSQL up (`.venv/bin/goldtrace up --infra-only`, any stack's environment):
+    .venv/bin/python bench/query.py [--events 1000000] [--requests 300] [--refill]
 
 The scratch database `gt_bench_query` is kept between runs (bench/_query_fill.py; a marker table says it is
 complete), so only the first run pays for the fill; `--drop` removes it. Requests go to the query app in-process
