@@ -5,6 +5,7 @@ import argparse
 from faust import Worker
 
 from services.common.event_loop import use_fast_loop
+from services.common.heap import settle_heap
 from services.common.profiling import profiled
 from services.common.settings import PipelineSettings
 from services.custody.app import create_app
@@ -17,6 +18,7 @@ def main() -> None:
     args = parser.parse_args()
     use_fast_loop()
     app = create_app(PipelineSettings.from_env(), args.worker)
+    settle_heap()
     Worker(app, loglevel="info").execute_from_commandline()
 
 

@@ -13,7 +13,6 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 
 from services.common import records
-from services.common.heap import freeze_startup_heap
 from services.common.producing import idempotent_producer
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
@@ -67,7 +66,6 @@ class Runtime:
             settings.anchor, self.feed, store, self.send, partitioner(inbound_partitions())
         )
         self.registry_outcomes = RegistryOutcomes(self.feed, self.pool, settings.topics.registry, self.send)
-        freeze_startup_heap()
         self._ready.set()
 
     async def stop(self) -> None:

@@ -3,6 +3,7 @@
 import uvicorn
 
 from services.common.event_loop import use_fast_loop
+from services.common.heap import settle_heap
 from services.common.profiling import profiled
 from services.common.settings import PipelineSettings
 from services.gateway.app import create_app
@@ -11,8 +12,10 @@ from services.gateway.app import create_app
 def main() -> None:
     """Read settings and serve."""
     settings = PipelineSettings.from_env()
+    app = create_app(settings)
+    settle_heap()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.stack.http_host,
         port=settings.stack.gateway_port,
         log_level="info",

@@ -18,7 +18,6 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from events.codec import MAX_BATCH_BYTES, SignedEvent, decode_batch, decode_event
 from events.errors import DecodeError
 from events.model.types import ID_PATTERN
-from services.common.heap import freeze_startup_heap
 from services.common.http import HttpError, install_common
 from services.common.producing import idempotent_producer
 from services.common.registry_feed import RegistryFeed
@@ -69,7 +68,6 @@ def create_app(settings: PipelineSettings) -> FastAPI:
             PostgresShipments(pool),
         )
         parts.update(feed=feed, pool=pool, intake=intake)
-        freeze_startup_heap()
         try:
             yield
         finally:

@@ -11,6 +11,7 @@ import asyncpg
 
 from events.errors import GoldtraceError
 from services.common.event_loop import use_fast_loop
+from services.common.heap import settle_heap
 from services.common.profiling import profiled
 from services.ledger.app import run
 from services.ledger.settings import LedgerSettings
@@ -31,6 +32,7 @@ def main() -> int:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     log = logging.getLogger("services.ledger")
     use_fast_loop()
+    settle_heap()
     try:
         asyncio.run(_main())
     except GoldtraceError as error:

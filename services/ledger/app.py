@@ -12,7 +12,6 @@ from typing import Any
 import asyncpg
 
 from events.treehead import tree_head_json
-from services.common.heap import freeze_startup_heap
 from services.ledger.audit_clock import AuditClock
 from services.ledger.consumer import LedgerConsumer
 from services.ledger.errors import LedgerError
@@ -94,7 +93,6 @@ async def run(settings: LedgerSettings, stop: asyncio.Event) -> None:
             settings.http_host,
             settings.http_port,
         )
-        freeze_startup_heap()
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(ledger.consumer.run(stop))

@@ -3,6 +3,7 @@
 import uvicorn
 
 from services.common.event_loop import use_fast_loop
+from services.common.heap import settle_heap
 from services.common.settings import PipelineSettings
 from services.query.app import create_app
 
@@ -10,8 +11,10 @@ from services.query.app import create_app
 def main() -> None:
     """Read settings and serve."""
     settings = PipelineSettings.from_env()
+    app = create_app(settings)
+    settle_heap()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.stack.http_host,
         port=settings.stack.query_port,
         log_level="info",

@@ -9,7 +9,6 @@ import asyncpg
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from services.common.heap import freeze_startup_heap
 from services.common.http import install_common
 from services.common.settings import PipelineSettings
 from services.query import audit_api, dashboard_api, log_api, lots_api, pages_api
@@ -23,7 +22,6 @@ def create_app(settings: PipelineSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=8)
-        freeze_startup_heap()
         try:
             yield
         finally:

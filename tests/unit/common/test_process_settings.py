@@ -1,4 +1,4 @@
-"""The services' process settings: the event loop they run on and their frozen startup heap."""
+"""The services' process settings: the event loop they run on and their settled heap."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.common.event_loop import loop_name, use_fast_loop
-from services.common.heap import freeze_startup_heap
+from services.common.heap import YOUNG_OBJECTS, settle_heap
 
 
 @pytest.fixture
@@ -29,10 +29,13 @@ def test_the_services_run_on_uvloop_unless_told_otherwise(standard_policy: None)
     assert type(asyncio.get_event_loop_policy()).__module__.startswith("uvloop")
 
 
-def test_the_startup_heap_leaves_the_collectors_sight() -> None:
+def test_the_startup_heap_leaves_the_collectors_sight_and_young_objects_are_collected_less_often() -> None:
     kept = [{"lot": n} for n in range(1000)]
+    threshold = gc.get_threshold()
     try:
-        freeze_startup_heap()
+        settle_heap()
         assert gc.get_freeze_count() >= len(kept)
+        assert gc.get_threshold() == (YOUNG_OBJECTS, 10, 10)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
