@@ -1,10 +1,7 @@
 """`python -m services.gateway`: serve the gateway on 127.0.0.1 at GOLDTRACE_GATEWAY_PORT."""
 
-import uvicorn
-
-from services.common.event_loop import use_fast_loop
-from services.common.heap import settle_heap
 from services.common.profiling import profiled
+from services.common.serving import serve
 from services.common.settings import PipelineSettings
 from services.gateway.app import create_app
 
@@ -12,16 +9,7 @@ from services.gateway.app import create_app
 def main() -> None:
     """Read settings and serve."""
     settings = PipelineSettings.from_env()
-    app = create_app(settings)
-    settle_heap()
-    uvicorn.run(
-        app,
-        host=settings.stack.http_host,
-        port=settings.stack.gateway_port,
-        log_level="info",
-        loop=use_fast_loop(),
-        http="httptools",
-    )
+    serve(create_app(settings), settings.stack.http_host, settings.stack.gateway_port)
 
 
 profiled("gateway", main)
