@@ -226,14 +226,19 @@ def _diagnose(tree: Any, fast_message: str) -> DecodeError:
     return first_flaw(tree) or DecodeError("event.malformed_json", f"The text is not valid JSON: {fast_message}.")
 
 
+# Messages of pydantic-core said in the contract's words (its dataclasses call an unknown member an argument).
+_MESSAGES: Final = {"unexpected_keyword_argument": "Extra inputs are not permitted (the member is not in the contract)"}
+
+
 def _schema_error(exc: ValidationError) -> DecodeError:
     first = exc.errors()[0]
+    message = _MESSAGES.get(first["type"], first["msg"])
     loc = [str(part) for part in first["loc"]]
     if len(loc) > 1 and loc[0] in EVENT_TYPES:
         where = f"the {loc[0]} event does not match the v1 contract at {'.'.join(loc[1:])}"
     else:
         where = f"the event does not match the v1 contract at {'.'.join(loc) or 'the top level'}"
-    return DecodeError("event.schema", f"{where[0].upper()}{where[1:]}: {first['msg']}.")
+    return DecodeError("event.schema", f"{where[0].upper()}{where[1:]}: {message}.")
 
 
 class _Flaw:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from pydantic import BaseModel
+from pydantic import TypeAdapter
 
 from events.bundle import EVENT_SCHEMA_ID, Bundle
 from events.canonical import canonical_bytes, signing_input
@@ -25,7 +25,7 @@ from events.signing import sign_event
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 GENERATED_FOLDERS: Final = ("schemas", "vectors")
 
-_MODEL_OF_TYPE: Final[dict[str, type[BaseModel]]] = {
+_MODEL_OF_TYPE: Final[dict[str, type[Any]]] = {
     "participant.registered": model.ParticipantRegisteredEvent,
     "participant.key_added": model.ParticipantKeyAddedEvent,
     "participant.key_revoked": model.ParticipantKeyRevokedEvent,
@@ -45,7 +45,7 @@ _MODEL_OF_TYPE: Final[dict[str, type[BaseModel]]] = {
 
 def event_schema(event_type: str) -> dict[str, Any]:
     """The published JSON Schema of one signed event type."""
-    schema = _published(_MODEL_OF_TYPE[event_type].model_json_schema())
+    schema = _published(TypeAdapter(_MODEL_OF_TYPE[event_type]).json_schema())
     schema["properties"]["type"] = {"const": event_type, "title": "Type", "type": "string"}
     return {"$schema": JSON_SCHEMA_DIALECT, "$id": f"urn:goldtrace:contract:v1:{event_type}", **schema}
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
+from pydantic import Strict as StrictType
+from pydantic.dataclasses import dataclass
 
 from events.model.types import (
+    CONTRACT,
     MAX_LIST,
     BasisPoints,
     CountryCode,
@@ -15,19 +18,20 @@ from events.model.types import (
     MassMg,
     Money,
     Sha256Hex,
-    Strict,
     Text,
 )
 
 
-class Contribution(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class Contribution:
     """A group's share of a lot, in basis points (10000 = the whole lot)."""
 
     group: Id
     share_bp: BasisPoints
 
 
-class LotExtracted(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class LotExtracted:
     """`lot.extracted`: an ASMO registers a lot produced at one of its mines."""
 
     lot: Id
@@ -35,9 +39,9 @@ class LotExtracted(Strict):
     form: Text
     mass_mg: MassMg
     fineness: Fineness
-    mercury_free: bool
+    mercury_free: StrictBool
     certificate: Id | None = None
-    contributions: Annotated[list[Contribution], Field(min_length=1, max_length=MAX_LIST)] | None = None
+    contributions: Annotated[list[Contribution], StrictType(), Field(min_length=1, max_length=MAX_LIST)] | None = None
 
     @model_validator(mode="after")
     def _shares(self) -> LotExtracted:
@@ -49,7 +53,8 @@ class LotExtracted(Strict):
         return self
 
 
-class LotAssayed(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class LotAssayed:
     """`lot.assayed`: a lab measured the lot's fineness; the report is referenced by its hash."""
 
     lot: Id
@@ -59,7 +64,8 @@ class LotAssayed(Strict):
     report_sha256: Sha256Hex
 
 
-class LotShipped(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class LotShipped:
     """`lot.shipped`: the custodian sends the lot to another participant; nobody holds it in transit."""
 
     lot: Id
@@ -70,7 +76,8 @@ class LotShipped(Strict):
     premium: Money | None = None
 
 
-class LotReceived(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class LotReceived:
     """`lot.received`: the named receiver takes the lot; its weighing prevails over the sender's."""
 
     lot: Id
@@ -78,7 +85,8 @@ class LotReceived(Strict):
     mass_mg: MassMg
 
 
-class TransformOutput(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class TransformOutput:
     """One lot produced by a transformation."""
 
     lot: Id
@@ -88,12 +96,13 @@ class TransformOutput(Strict):
     serial: Text | None = None
 
 
-class LotTransformed(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class LotTransformed:
     """`lot.transformed`: inputs are consumed and outputs created (melting, refining, split, merge, ...)."""
 
-    process: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
-    inputs: Annotated[list[Id], Field(min_length=1, max_length=MAX_LIST)]
-    outputs: Annotated[list[TransformOutput], Field(min_length=1, max_length=MAX_LIST)]
+    process: Annotated[str, StrictType(), Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+    inputs: Annotated[list[Id], StrictType(), Field(min_length=1, max_length=MAX_LIST)]
+    outputs: Annotated[list[TransformOutput], StrictType(), Field(min_length=1, max_length=MAX_LIST)]
 
     @model_validator(mode="after")
     def _distinct(self) -> LotTransformed:
@@ -107,7 +116,8 @@ class LotTransformed(Strict):
         return self
 
 
-class LotExported(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class LotExported:
     """`lot.exported`: the custodian declares the lot's export to a destination country."""
 
     lot: Id

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Final, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import Strict as StrictType
+from pydantic.dataclasses import dataclass
 
 from events.model.custody import (
     LotAssayed,
@@ -22,18 +24,19 @@ from events.model.registry import (
     ParticipantKeyRevoked,
     ParticipantRegistered,
 )
-from events.model.types import ID_PATTERN, Id, Strict, Timestamp
+from events.model.types import CONTRACT, ID_PATTERN, Id, Timestamp
 
 MAX_EVENT_BYTES: Final = 64 * 1024
 SOURCE_PREFIX: Final = "/participants/"
 _SIGNER_AT: Final = len(SOURCE_PREFIX)
 
-Source = Annotated[str, StringConstraints(pattern="^/participants/" + ID_PATTERN[1:], max_length=142)]
+Source = Annotated[str, StrictType(), StringConstraints(pattern="^/participants/" + ID_PATTERN[1:], max_length=142)]
 # 64 bytes in canonical base64url: the 86th character carries 2 bits and 4 zero bits, so only A, Q, g, w end it.
-Signature = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{85}[AQgw]$")]
+Signature = Annotated[str, StrictType(), StringConstraints(pattern=r"^[A-Za-z0-9_-]{85}[AQgw]$")]
 
 
-class Envelope(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class Envelope:
     """Attributes shared by every event; `signature` is absent only before signing."""
 
     specversion: Literal["1.0"]
@@ -56,6 +59,7 @@ def _subject_is(expected: str, subject: str, what: str) -> None:
         raise ValueError(f"subject must be the {what} the event is about ({expected!r})")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class ParticipantRegisteredEvent(Envelope):
     """A signed `participant.registered` event."""
 
@@ -68,6 +72,7 @@ class ParticipantRegisteredEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class ParticipantKeyAddedEvent(Envelope):
     """A signed `participant.key_added` event."""
 
@@ -80,6 +85,7 @@ class ParticipantKeyAddedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class ParticipantKeyRevokedEvent(Envelope):
     """A signed `participant.key_revoked` event."""
 
@@ -92,6 +98,7 @@ class ParticipantKeyRevokedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class MineRegisteredEvent(Envelope):
     """A signed `mine.registered` event."""
 
@@ -104,6 +111,7 @@ class MineRegisteredEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class CertificateIssuedEvent(Envelope):
     """A signed `certificate.issued` event."""
 
@@ -116,6 +124,7 @@ class CertificateIssuedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class CertificateStatusEvent(Envelope):
     """A signed `certificate.suspended`, `certificate.reinstated` or `certificate.withdrawn` event."""
 
@@ -128,6 +137,7 @@ class CertificateStatusEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class LotExtractedEvent(Envelope):
     """A signed `lot.extracted` event."""
 
@@ -140,6 +150,7 @@ class LotExtractedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class LotAssayedEvent(Envelope):
     """A signed `lot.assayed` event."""
 
@@ -152,6 +163,7 @@ class LotAssayedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class LotShippedEvent(Envelope):
     """A signed `lot.shipped` event."""
 
@@ -164,6 +176,7 @@ class LotShippedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class LotReceivedEvent(Envelope):
     """A signed `lot.received` event."""
 
@@ -176,6 +189,7 @@ class LotReceivedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class LotTransformedEvent(Envelope):
     """A signed `lot.transformed` event; its subject is its first input lot."""
 
@@ -188,6 +202,7 @@ class LotTransformedEvent(Envelope):
         return self
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
 class LotExportedEvent(Envelope):
     """A signed `lot.exported` event."""
 

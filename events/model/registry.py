@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
+from pydantic import Strict as StrictType
+from pydantic.dataclasses import dataclass
 
 from events.model.types import (
+    CONTRACT,
     MAX_LIST,
     Count,
     CountryCode,
     Id,
     MassMg,
     PublicKeyB64,
-    Strict,
     Text,
     Timestamp,
     utc_instant_ns,
@@ -24,21 +26,24 @@ Standard = Literal["fairmined", "fairmined-ecological"]
 GroupKind = Literal["pallaqueras", "bateadoras", "members", "other"]
 
 
-class KeyEntry(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class KeyEntry:
     """A participant's Ed25519 public key (raw 32 bytes, base64url without padding)."""
 
     keyid: Id
     public_key: PublicKeyB64
 
 
-class Members(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class Members:
     """Head counts of an organization's members; aggregates only, never names."""
 
     women: Count
     men: Count
 
 
-class Group(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class Group:
     """A group of miners inside an ASMO (for example a pallaqueras association), counted by gender."""
 
     group: Id
@@ -47,16 +52,17 @@ class Group(Strict):
     men: Count
 
 
-class ParticipantRegistered(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class ParticipantRegistered:
     """`participant.registered`: the authority admits a participant with its roles and keys."""
 
     participant: Id
     name: Text
-    roles: Annotated[list[Role], Field(min_length=1, max_length=7)]
+    roles: Annotated[list[Role], StrictType(), Field(min_length=1, max_length=7)]
     country: CountryCode
-    keys: Annotated[list[KeyEntry], Field(min_length=1, max_length=16)]
+    keys: Annotated[list[KeyEntry], StrictType(), Field(min_length=1, max_length=16)]
     members: Members | None = None
-    groups: Annotated[list[Group], Field(max_length=MAX_LIST)] | None = None
+    groups: Annotated[list[Group], StrictType(), Field(max_length=MAX_LIST)] | None = None
 
     @model_validator(mode="after")
     def _distinct(self) -> ParticipantRegistered:
@@ -69,7 +75,8 @@ class ParticipantRegistered(Strict):
         return self
 
 
-class ParticipantKeyAdded(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class ParticipantKeyAdded:
     """`participant.key_added`: the authority adds a key to a participant."""
 
     participant: Id
@@ -77,7 +84,8 @@ class ParticipantKeyAdded(Strict):
     public_key: PublicKeyB64
 
 
-class ParticipantKeyRevoked(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class ParticipantKeyRevoked:
     """`participant.key_revoked`: a key stops being valid from this event on."""
 
     participant: Id
@@ -85,7 +93,8 @@ class ParticipantKeyRevoked(Strict):
     reason: Text
 
 
-class MineRegistered(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class MineRegistered:
     """`mine.registered`: a mine operated by an ASMO, with its declared monthly fine-gold capacity."""
 
     mine: Id
@@ -95,13 +104,14 @@ class MineRegistered(Strict):
     capacity_mg_per_month: MassMg
 
 
-class CertificateIssued(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class CertificateIssued:
     """`certificate.issued`: a certifier certifies mines of a holder under a Fairmined standard."""
 
     certificate: Id
     holder: Id
     standard: Standard
-    mines: Annotated[list[Id], Field(min_length=1, max_length=MAX_LIST)]
+    mines: Annotated[list[Id], StrictType(), Field(min_length=1, max_length=MAX_LIST)]
     valid_from: Timestamp
     valid_until: Timestamp
 
@@ -112,7 +122,8 @@ class CertificateIssued(Strict):
         return self
 
 
-class CertificateStatusChanged(Strict):
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class CertificateStatusChanged:
     """`certificate.suspended`, `certificate.reinstated`, `certificate.withdrawn`."""
 
     certificate: Id

@@ -8,6 +8,8 @@ from functools import lru_cache
 from typing import Annotated, Final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Strict as StrictType
+from pydantic.dataclasses import dataclass
 
 ID_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
 MAX_TEXT: Final = 256
@@ -16,16 +18,20 @@ MAX_SAFE_INTEGER: Final = 2**53 - 1  # I-JSON (RFC 7493): the largest integer ev
 MAX_MASS_MG: Final = MAX_SAFE_INTEGER
 MAX_COUNT: Final = 10**7
 
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=128)]
+# Every scalar type is strict by itself (no "3" for 3, no 1 for true): the contract's dataclasses cannot be
+# strict as a whole, which would make them accept only instances of themselves, not JSON objects.
+Id = Annotated[str, StrictType(), StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=128)]
 # Free text (names, reasons, forms): 1-256 characters, no control characters (C0, DEL, C1).
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]+$", min_length=1, max_length=MAX_TEXT)]
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Text = Annotated[
+    str, StrictType(), StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]+$", min_length=1, max_length=MAX_TEXT)
+]
+CountryCode = Annotated[str, StrictType(), StringConstraints(pattern=r"^[A-Z]{2}$")]
+Sha256Hex = Annotated[str, StrictType(), StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # 32 bytes in canonical base64url: the 43rd character carries 4 bits and 2 zero bits, so only 16 letters end it.
-PublicKeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
-MassMg = Annotated[int, Field(gt=0, le=MAX_MASS_MG)]
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-BasisPoints = Annotated[int, Field(gt=0, le=10_000)]
+PublicKeyB64 = Annotated[str, StrictType(), StringConstraints(pattern=r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
+MassMg = Annotated[int, StrictType(), Field(gt=0, le=MAX_MASS_MG)]
+Count = Annotated[int, StrictType(), Field(ge=0, le=MAX_COUNT)]
+BasisPoints = Annotated[int, StrictType(), Field(gt=0, le=10_000)]
 
 # ASCII digits only: `\d` would also match other scripts' digits.
 _RFC3339_UTC = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$"
@@ -70,26 +76,38 @@ def _possible_day(day: str) -> bool:
     return True
 
 
-Timestamp = Annotated[str, StringConstraints(pattern=_RFC3339_UTC, max_length=40), AfterValidator(_valid_timestamp)]
+Timestamp = Annotated[
+    str, StrictType(), StringConstraints(pattern=_RFC3339_UTC, max_length=40), AfterValidator(_valid_timestamp)
+]
 
 
 # Parts per thousand as a decimal string, 0 to 1000 with up to 4 decimals: "999.9", "850", "1000", "0.0001".
 # The pattern alone is exact, so the published JSON Schema checks the same set as the model.
 FINENESS_PATTERN: Final = r"^(?:1000(?:\.0{1,4})?|(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,4})?)$"
-Fineness = Annotated[str, StringConstraints(pattern=FINENESS_PATTERN)]
-DecimalAmount = Annotated[str, StringConstraints(pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")]
+Fineness = Annotated[str, StrictType(), StringConstraints(pattern=FINENESS_PATTERN)]
+DecimalAmount = Annotated[str, StrictType(), StringConstraints(pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")]
 
 
 _FINENESS: Final = re.compile(FINENESS_PATTERN)
 
 
 class Strict(BaseModel):
-    """Base of every contract model: strict types, no unknown fields, immutable."""
+    """Base of the bundle and tree head models: strict types, no unknown fields, immutable."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class Money(Strict):
+CONTRACT: Final = ConfigDict(extra="forbid")
+"""Config of the event contract's classes: pydantic dataclasses, frozen, slotted and keyword-only.
+
+Dataclasses rather than models because one event is validated and read per event on the hot path: they
+validate about a fifth faster, and their slotted attributes read several times faster (a model's
+`__getattr__` keeps Python from specialising attribute reads). Strictness comes from each field's type.
+"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, config=CONTRACT)
+class Money:
     """An amount of money: `{"currency": "USD", "amount": "1234.56"}`."""
 
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from events.codec import validate_event
+from events.errors import DecodeError
 from events.model.envelope import EVENT_ADAPTER, EVENT_TYPES, Event
 from events.model.types import MAX_SAFE_INTEGER, fine_mass_mg, parse_utc, utc_instant_ns
 from tests.unit.events._language_fixtures import VECTORS, signed
@@ -63,6 +65,8 @@ def test_every_vector_is_valid_and_the_types_are_all_covered() -> None:
         ("data.contributions.0.share_bp", "6250"),
         ("specversion", 1.0),
         ("time", 1764219600),
+        ("data", ["cecomip-lot-1", "cecomip-mine"]),  # an array is not an object (no positional arguments)
+        ("data.contributions.0", ["bateadoras", 5000]),
     ],
 )
 def test_no_value_is_coerced(path: str, value: Any) -> None:
@@ -71,7 +75,11 @@ def test_no_value_is_coerced(path: str, value: Any) -> None:
 
 @pytest.mark.parametrize("path", ["extension", "data.extension", "data.contributions.0.extension"])
 def test_unknown_members_are_refused_at_every_level(path: str) -> None:
-    assert "Extra inputs are not permitted" in refused(changed("lot-extracted", path, "x"))
+    refused(changed("lot-extracted", path, "x"))
+    with pytest.raises(DecodeError) as caught:
+        validate_event(changed("lot-extracted", path, "x"))
+    assert caught.value.code == "event.schema"
+    assert f"at {path}: Extra inputs are not permitted" in caught.value.detail
 
 
 @pytest.mark.parametrize(
