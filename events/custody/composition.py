@@ -42,7 +42,9 @@ def apportion(total: int, weights: Sequence[int]) -> list[int]:
         shares.append(share)
         remainders.append(remainder)
     left = total - sum(shares)
-    if left:
+    if left == 1:  # the usual case with two or three parts; max() returns the first (lowest) index among ties
+        shares[max(range(len(weights)), key=remainders.__getitem__)] += 1
+    elif left:
         # A stable sort keeps equal remainders in index order, also with reverse=True.
         for i in sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[i] += 1

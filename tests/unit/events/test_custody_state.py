@@ -92,6 +92,24 @@ def test_apportion_is_exact_and_breaks_ties_towards_the_first() -> None:
     assert apportion(9, [3]) == [9]
 
 
+def largest_remainder(total: int, weights: list[int]) -> list[int]:
+    """The textbook method, written plainly: floors, then one more to the largest remainders, lower index first."""
+    whole = sum(weights)
+    if whole == 0:
+        return [0] * len(weights)
+    shares = [total * weight // whole for weight in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in order[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 10**6), st.lists(st.integers(0, 50), min_size=1, max_size=5))
+def test_apportion_is_the_largest_remainder_method(total: int, weights: list[int]) -> None:
+    assert apportion(total, weights) == largest_remainder(total, weights)
+
+
 @settings(max_examples=50)
 @given(st.integers(0, 10**12), st.lists(st.integers(0, 10**9), min_size=1, max_size=6))
 def test_apportion_sums_and_stays_within_one_of_the_exact_share(total: int, weights: list[int]) -> None:
