@@ -33,7 +33,7 @@ from _load import latencies, percentile, row_count, wait_for_rows
 from _rig import InfraDownError, Rig, check_infra, open_rig
 from _season import Season, body, event_ids
 
-from services.custody.runtime import inbound_partitions, partitioner
+from services.common.partitioning import inbound_partitions, partitioner
 from services.stack import kafka, postgres, processes
 from services.stack.settings import StackSettings
 

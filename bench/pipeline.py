@@ -47,7 +47,7 @@ from _report import Figures, latency_lines, summary_lines, throughput_lines
 from _rig import InfraDownError, Rig, check_infra, open_rig, rss_mb
 from _season import Season, Triple
 
-from services.custody.runtime import inbound_partitions, partitioner
+from services.common.partitioning import inbound_partitions, partitioner
 from services.stack.settings import StackSettings
 
 THROUGHPUT_BATCH = 500

@@ -38,7 +38,7 @@ from _rig import InfraDownError, Rig, check_infra, open_rig
 from _season import Season
 from pipeline import THROUGHPUT_BATCH, WARMUP_EVENTS, custody_decided, raw_verify_rate, settle
 
-from services.custody.runtime import inbound_partitions, partitioner
+from services.common.partitioning import inbound_partitions, partitioner
 from services.stack.settings import StackSettings
 
 QUIET_S = 3.0  # custody is done when its decided count has not moved for this long
@@ -142,7 +142,7 @@ async def stages(args: argparse.Namespace, rig: Rig, season: Season, spy: str | 
         began = custody.begin()
         decided = await custody_done(rig, STAGE_TIMEOUT_S) - decided_before
         began = (began[0], began[1] + QUIET_S)  # the quiet wait is not work
-        custody.end(began, args.events, f" ({decided:,} inbound records: events and hand-offs)")
+        custody.end(began, args.events, f" ({decided:,} inbound records: packed events and hand-offs)")
 
         await asyncio.to_thread(rig.workers.start_ledger)
         ledger = Stage("3. ledger alone (accepted -> PostgreSQL)", rig, spy, ["ledger"])

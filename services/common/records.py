@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import orjson
+
+MAX_PACKED_BYTES: Final = 128 * 1024
+"""At most this many bytes of member records in one `events` record (one event may add up to 64 KiB more)."""
+MAX_PACKED_RECORDS: Final = 200
 
 
 def utc_now() -> str:
@@ -24,6 +29,51 @@ def decode(value: bytes) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise ValueError("a pipeline record must be a JSON object")
     return record
+
+
+def members(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records one inbound record stands for: the members of an `events` record, else the record itself."""
+    if record.get("kind") != "events":
+        return [record]
+    packed = record.get("records")
+    if not isinstance(packed, list) or not all(isinstance(member, dict) for member in packed):
+        raise ValueError("an `events` record must hold a JSON array of records")
+    return packed
+
+
+def pack_inbound(
+    batch: Sequence[tuple[str, dict[str, Any]]], partition_of: Callable[[str], int]
+) -> list[tuple[int, str | None, bytes]]:
+    """Custody event records keyed by signer, as (partition, key, bytes): one `events` record per partition, in order.
+
+    Each record goes to the partition its key would (Kafka's default partitioner), and a partition's records keep
+    the order of `batch`, exactly as if each had been sent alone; a partition's share is cut into several records
+    past MAX_PACKED_RECORDS records or MAX_PACKED_BYTES bytes. A lone record is sent as it is. The key is the
+    members' signer when they share one, else None (the partition is chosen explicitly either way).
+    """
+    chunks: dict[int, list[tuple[list[str], list[bytes]]]] = {}
+    sizes: dict[int, int] = {}
+    for key, record in batch:
+        encoded = encode(record)
+        partition = partition_of(key)
+        parts = chunks.setdefault(partition, [([], [])])
+        keys, values = parts[-1]
+        if values and (len(values) >= MAX_PACKED_RECORDS or sizes[partition] + len(encoded) > MAX_PACKED_BYTES):
+            keys, values = [], []
+            parts.append((keys, values))
+            sizes[partition] = 0
+        keys.append(key)
+        values.append(encoded)
+        sizes[partition] = sizes.get(partition, 0) + len(encoded)
+    return [
+        (
+            partition,
+            keys[0] if len(set(keys)) == 1 else None,
+            values[0] if len(values) == 1 else b'{"kind":"events","records":[' + b",".join(values) + b"]}",
+        )
+        for partition, parts in chunks.items()
+        for keys, values in parts
+    ]
 
 
 def registry_record(event: dict[str, Any], received_at: str) -> dict[str, Any]:

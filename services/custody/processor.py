@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from events.custody.policy import DEFAULT_POLICY, Policy
 from events.custody.registry import TrustAnchor
@@ -21,6 +21,7 @@ from services.custody.engine import Emit, PartitionEngine, referenced_lots, refe
 from services.custody.store import CustodyStore, StaleWorkerError
 
 log = logging.getLogger(__name__)
+MAX_STEP_EVENTS: Final = 2000  # events decided and persisted together (the gateway packs up to 200 per record)
 
 Send = Callable[[Sequence[Emit]], Awaitable[None]]
 """Sends records to their topics and returns once the broker acknowledged all of them."""
@@ -121,8 +122,22 @@ class CustodyProcessor:
         return loaded
 
     async def _decide(self, loaded: Loaded, batch: list[InboundRecord]) -> None:
+        """Decide a partition's records in steps of at most MAX_STEP_EVENTS events (an `events` record is many)."""
+        step: list[tuple[int, list[dict[str, Any]]]] = []
+        events = 0
+        for record in batch:
+            values = records.members(records.decode(record.value))
+            if step and events + len(values) > MAX_STEP_EVENTS:
+                await self._step(loaded, step)
+                step, events = [], 0
+            step.append((record.offset, values))
+            events += len(values)
+        await self._step(loaded, step)
+
+    async def _step(self, loaded: Loaded, batch: list[tuple[int, list[dict[str, Any]]]]) -> None:
+        """Decide records (offset, the records it stands for) and persist the state up to the last one's offset."""
         engine = loaded.engine
-        values = [records.decode(r.value) for r in batch]
+        values = [value for _, members in batch for value in members]
         await self._prepare(engine, values)
         emits: list[Emit] = []
         for value in values:
@@ -131,15 +146,16 @@ class CustodyProcessor:
         if lost:
             raise _LostClaimError(f"lot ids taken by other partitions meanwhile: {sorted(lost)}")
         await self._send(emits)
-        next_offset = batch[-1].offset + 1
+        next_offset = batch[-1][0] + 1
         await self._store.persist(engine, loaded.next_offset, next_offset)
         loaded.next_offset = next_offset
         self.decided += len(batch)
         log.info(
-            "partition %d: decided offsets %d..%d, sent %d records",
+            "partition %d: decided offsets %d..%d (%d records), sent %d records",
             engine.partition,
-            batch[0].offset,
+            batch[0][0],
             next_offset - 1,
+            len(values),
             len(emits),
         )
 

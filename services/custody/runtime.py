@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable, Sequence
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
-from aiokafka.partitioner import murmur2
 
 from services.common import records
+from services.common.partitioning import inbound_partitions, partitioner
 from services.common.producing import idempotent_producer
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
@@ -20,25 +20,10 @@ from services.custody.engine import Emit
 from services.custody.processor import CustodyProcessor
 from services.custody.registry_outcomes import RegistryOutcomes
 from services.custody.store import CustodyStore
-from services.stack.topics import load_topics
 
 log = logging.getLogger(__name__)
 
 FATAL_EXIT = 70  # a bug we must not paper over: exit without acknowledging, so nothing is skipped
-
-
-def partitioner(partitions: int) -> Callable[[str], int]:
-    """Kafka's default partitioner (murmur2 of the key), as the gateway's producer applies it."""
-
-    def partition_of(key: str) -> int:
-        return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
-
-    return partition_of
-
-
-def inbound_partitions() -> int:
-    """The inbound topic's partition count, as declared in infra/kafka/topics.toml."""
-    return next(t.partitions for t in load_topics() if t.name == "goldtrace.events.inbound")
 
 
 class Runtime:

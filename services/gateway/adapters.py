@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -106,17 +106,29 @@ class PostgresShipments:
 class KafkaPublisher:
     """An idempotent producer (acks=all); each call returns once the broker acknowledged every record."""
 
-    def __init__(self, producer: AIOKafkaProducer, topics: Topics) -> None:
+    def __init__(self, producer: AIOKafkaProducer, topics: Topics, partition_of: Callable[[str], int]) -> None:
         self._producer = producer
         self._topics = topics
+        self._partition_of = partition_of
 
     async def registry(self, key: str, record: dict[str, Any]) -> None:
         """Append one registry event."""
         await self._producer.send_and_wait(self._topics.registry, records.encode(record), key=key.encode())
 
     async def inbound(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        """Append custody events keyed by signer."""
-        await self._send_all(self._topics.inbound, batch)
+        """Append custody events keyed by signer, packed into one record per partition (records.pack_inbound).
+
+        Custody pays a fixed cost per inbound record (faust's per-message machinery), so a request's events for one
+        partition travel together; each still lands in its signer's partition, in the request's order.
+        """
+        packed = records.pack_inbound(batch, self._partition_of)
+        futures = [
+            await self._producer.send(
+                self._topics.inbound, value, key=None if key is None else key.encode(), partition=p
+            )
+            for p, key, value in packed
+        ]
+        await asyncio.gather(*futures)
 
     async def rejected(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """Append refused events."""

@@ -19,6 +19,7 @@ from events.codec import MAX_BATCH_BYTES, SignedEvent, decode_batch, decode_even
 from events.errors import DecodeError
 from events.model.types import ID_PATTERN
 from services.common.http import HttpError, install_common
+from services.common.partitioning import inbound_partitions, partitioner
 from services.common.producing import idempotent_producer
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
@@ -64,7 +65,7 @@ def create_app(settings: PipelineSettings) -> FastAPI:
         intake = Intake(
             FeedRegistryView(feed),
             PostgresSubmissions(pool),
-            KafkaPublisher(producer, settings.topics),
+            KafkaPublisher(producer, settings.topics, partitioner(inbound_partitions())),
             PostgresShipments(pool),
         )
         parts.update(feed=feed, pool=pool, intake=intake)

@@ -20,8 +20,8 @@ import pytest
 
 from events.codec import SignedEvent
 from events.custody import fold, initial_state
+from services.common.partitioning import inbound_partitions, partitioner
 from services.common.settings import PipelineSettings
-from services.custody.runtime import inbound_partitions, partitioner
 from services.gateway.contract import refusal_status
 from services.sandbox.processes import Workers
 from tests.unit.events.scenario import ECO_ASMO, ECO_MINE, FM_ASMO, FM_MINE, REFINER, TRADER, Scenario
