@@ -7,7 +7,8 @@ on a private pipeline like bench/pipeline.py. After the registry and a warm-up h
 pipeline, the custody workers and the ledger are stopped and the stages run alone, each draining what the previous
 one left in Kafka:
   1. gateway: `--events` signed events posted in batches of 500 -> inbound topic;
-  2. custody: two workers started on that backlog -> accepted topic (per inbound record: events and hand-offs);
+  2. custody: two workers started on that backlog -> accepted topic (per inbound record: events and hand-offs); the
+     clock starts before the workers do, and what starting costs them on an empty backlog (measured first) is taken off;
   3. ledger: started on that backlog -> rows in PostgreSQL.
 For each stage it prints the time, the events/s, and the CPU per event of every process (Kafka and PostgreSQL
 included), beside the raw Ed25519 verify rate measured in the same run. With `--py-spy PATH` (py-spy is not a
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -53,8 +55,14 @@ class Stage:
         self.meter = CpuMeter(rig.stack, rig.database, rig.services)
         self.spies: list[tuple[str, subprocess.Popen[bytes], Path]] = []
 
-    def begin(self) -> tuple[Snapshot, float]:
-        """Snapshot the CPU (and start sampling) now."""
+    def begin(self, attach: bool = True) -> tuple[Snapshot, float]:
+        """Snapshot the CPU now (and start sampling, unless `attach` waits until the processes run)."""
+        if attach:
+            self.attach()
+        return self.meter.snapshot(), time.perf_counter()
+
+    def attach(self) -> None:
+        """Start sampling the stage's processes (with --py-spy)."""
         if self.spy:
             for name, pid in self.rig.services().items():
                 if name in self.processes:
@@ -62,11 +70,16 @@ class Stage:
                     argv = [self.spy, "record", "-p", str(pid), "-r", "100", "--nonblocking", "-f", "raw", "-o"]
                     spy = subprocess.Popen([*argv, str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     self.spies.append((name, spy, out))
-        return self.meter.snapshot(), time.perf_counter()
 
-    def end(self, before: tuple[Snapshot, float], events: int, units: str = "") -> None:
-        """Print the stage's figures (and its samples)."""
+    def end(
+        self, before: tuple[Snapshot, float], events: int, units: str = "", start_up: StartUp | None = None
+    ) -> None:
+        """Print the stage's figures (and its samples); `start_up` is taken off its processes' CPU and its time."""
         cpu, seconds = used(before[0], self.meter.snapshot()), time.perf_counter() - before[1]
+        if start_up is not None:
+            cpu = {name: max(spent - start_up.cpu.get(name, 0.0), 0.0) for name, spent in cpu.items()}
+            seconds -= start_up.seconds
+            units += f"; the workers' own start-up taken off ({start_up.seconds:.1f} s, {start_up.total:.1f} CPU-s)"
         print(f"{self.name}: {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s{units}")
         for name, spent in sorted(cpu.items(), key=lambda kv: -kv[1]):
             if spent >= 0.05:
@@ -103,6 +116,31 @@ def spied(name: str, path: Path, top: int = 25) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class StartUp:
+    """What starting the custody workers costs by itself: CPU seconds per process and the time until they are up."""
+
+    cpu: dict[str, float]
+    seconds: float
+
+    @property
+    def total(self) -> float:
+        """CPU seconds of all of them."""
+        return sum(self.cpu.values())
+
+
+async def custody_start_up(rig: Rig) -> StartUp:
+    """Start both custody workers on an empty backlog, measure what that costs until they are up, stop them."""
+    meter = CpuMeter(rig.stack, rig.database, rig.services)
+    before, began = meter.snapshot(), time.perf_counter()
+    for number in range(2):
+        await asyncio.to_thread(rig.workers.start, number)
+    seconds = time.perf_counter() - began
+    spent = used(before, meter.snapshot())
+    await asyncio.to_thread(rig.workers.stop_all)
+    return StartUp({name: spent.get(name, 0.0) for name in ("custody-0", "custody-1")}, seconds)
+
+
 async def custody_done(rig: Rig, timeout_s: float) -> int:
     """Wait until the workers' decided counts stop moving; their sum."""
     last, still_since, deadline = -1, time.perf_counter(), time.perf_counter() + timeout_s
@@ -129,20 +167,23 @@ async def stages(args: argparse.Namespace, rig: Rig, season: Season, spy: str | 
             print(f"raw Ed25519 verify on one core, this run: {raw_verify_rate(season.triples):,.0f} per s")
             rows_before = await row_count(db)
             await asyncio.to_thread(rig.workers.stop_all)
+            start_up = await custody_start_up(rig)
 
             gateway = Stage("1. gateway alone (HTTP -> inbound topic)", rig, spy, ["gateway"])
             began = gateway.begin()
             await flood(http, plan, args.connections)
             gateway.end(began, args.events)
 
+        # The workers drain a backlog while they are still starting, so the stage's clock starts before they do and
+        # what starting alone costs (measured before stage 1, on an empty backlog) is taken off.
+        custody = Stage("2. custody alone (inbound -> accepted)", rig, spy, ["custody-0", "custody-1"])
+        began = custody.begin(attach=False)
         for number in range(2):
             await asyncio.to_thread(rig.workers.start, number)
-        custody = Stage("2. custody alone (inbound -> accepted)", rig, spy, ["custody-0", "custody-1"])
-        decided_before = sum(custody_decided(rig).values())
-        began = custody.begin()
-        decided = await custody_done(rig, STAGE_TIMEOUT_S) - decided_before
+        custody.attach()
+        decided = await custody_done(rig, STAGE_TIMEOUT_S)
         began = (began[0], began[1] + QUIET_S)  # the quiet wait is not work
-        custody.end(began, args.events, f" ({decided:,} inbound records: packed events and hand-offs)")
+        custody.end(began, args.events, f" ({decided:,} inbound records: packed events and hand-offs)", start_up)
 
         await asyncio.to_thread(rig.workers.start_ledger)
         ledger = Stage("3. ledger alone (accepted -> PostgreSQL)", rig, spy, ["ledger"])
