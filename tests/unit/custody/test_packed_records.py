@@ -35,7 +35,7 @@ def unpacked(packed: list[tuple[int, str | None, bytes]]) -> dict[int, list[int]
 
 
 def test_each_record_lands_in_its_keys_partition_in_the_batchs_order() -> None:
-    batch = keyed(30)
+    batch = keyed(150)
     partition_of = {"a": 0, "b": 1, "c": 0}.__getitem__
     packed = records.pack_inbound(batch, partition_of)
     assert len(packed) == 2, "one record per partition"
@@ -44,6 +44,15 @@ def test_each_record_lands_in_its_keys_partition_in_the_batchs_order() -> None:
         0: [n for n, (key, _) in enumerate(batch) if key in "ac"],
         1: [n for n, (key, _) in enumerate(batch) if key == "b"],
     }
+
+
+def test_a_small_share_of_a_partition_goes_as_single_records() -> None:
+    batch = keyed(records.MIN_PACKED_RECORDS - 1, "a") + keyed(records.MIN_PACKED_RECORDS, "b")
+    packed = records.pack_inbound(batch, {"a": 0, "b": 1}.__getitem__)
+    assert [(partition, key) for partition, key, _ in packed] == [(0, "a")] * (records.MIN_PACKED_RECORDS - 1) + [
+        (1, "b")
+    ]
+    assert all(orjson.loads(value)["kind"] == "event" for _, _, value in packed[:-1])
 
 
 def test_a_lone_record_is_sent_as_it_is() -> None:
@@ -70,6 +79,7 @@ def test_members_refuses_an_events_record_without_records() -> None:
 
 async def test_custody_decides_every_member_and_persists_at_record_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(processor_module, "MAX_STEP_EVENTS", 3)
+    monkeypatch.setattr(records, "MIN_PACKED_RECORDS", 1)
     scenario = Scenario()
     feed = Feed(scenario.world())
     store = Store("none", failures=0)
