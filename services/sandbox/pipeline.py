@@ -54,7 +54,10 @@ async def read_topic(
         async with asyncio.timeout(seconds):
             while len(found) < expected:
                 for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
-                    found.extend((m.key.decode(), records.decode(m.value), tp.partition) for m in messages)
+                    found.extend(
+                        ("" if m.key is None else m.key.decode(), records.decode(m.value), tp.partition)
+                        for m in messages
+                    )
     finally:
         await consumer.stop()
     return found

@@ -47,3 +47,29 @@ async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
     assert bar["custodian"] == REFINER
     assert bar["lot_class"] == "fairmined-ecological"
     assert by_id[received.id]["registry_position"] >= len(world)
+
+
+async def test_a_large_request_travels_packed_and_every_event_is_decided_once_in_order(
+    gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
+) -> None:
+    workers.start(0)
+    workers.start(1)
+    scenario = Scenario()
+    world = scenario.world()
+    await submit(gateway, world)
+    lots = [scenario.extract(ECO_ASMO, f"PACK-{i}", ECO_MINE, 10_000, certificate=ECO_CERT) for i in range(40)]
+    await submit(gateway, lots)  # one request: the ASMO's 40 events share a partition
+
+    accepted = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.accepted, 1, expected=len(world) + 40)
+    ids = [record["event"]["id"] for _, record, _ in accepted]
+    assert Counter(ids) == Counter([e.id for e in world] + [e.id for e in lots]), "each once"
+    assert [i for i in ids if i in {e.id for e in lots}] == [e.id for e in lots], (
+        "the partition's events decided in the request's order"
+    )
+
+    inbound = await read_topic(pipeline.kafka_bootstrap, pipeline.topics.inbound, 4, expected=1)
+    assert len(inbound) == 1, "the request's 40 events for one partition are one record"
+    key, record, _ = inbound[0]
+    assert key == ECO_ASMO
+    assert record["kind"] == "events"
+    assert [member["event"]["id"] for member in record["records"]] == [e.id for e in lots]
