@@ -7,6 +7,7 @@ from collections import Counter
 import httpx
 import pytest
 
+from events.codec import SignedEvent
 from services.common.settings import PipelineSettings
 from services.sandbox.pipeline import read_topic
 from services.sandbox.processes import Workers
@@ -16,14 +17,20 @@ from tests.unit.events.scenario import ECO_ASMO, ECO_CERT, ECO_MINE, REFINER, TR
 pytestmark = pytest.mark.integration
 
 
-async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
-    gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
-) -> None:
+async def registry_up(gateway: httpx.AsyncClient, workers: Workers) -> tuple[Scenario, list[SignedEvent]]:
+    """Both custody workers started and the scenario's registry (participants, mines, certificates) submitted."""
     workers.start(0)
     workers.start(1)
     scenario = Scenario()
     world = scenario.world()
     await submit(gateway, world)
+    return scenario, world
+
+
+async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
+    gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
+) -> None:
+    scenario, world = await registry_up(gateway, workers)
 
     extracted = scenario.extract(ECO_ASMO, "LOT-A", ECO_MINE, 120_000, certificate=ECO_CERT)
     shipped = scenario.ship(ECO_ASMO, "LOT-A", TRADER, 120_000, premium_usd="612.00")
@@ -52,11 +59,7 @@ async def test_a_season_through_two_workers_with_hand_offs_and_a_double_spend(
 async def test_a_large_request_travels_packed_and_every_event_is_decided_once_in_order(
     gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers
 ) -> None:
-    workers.start(0)
-    workers.start(1)
-    scenario = Scenario()
-    world = scenario.world()
-    await submit(gateway, world)
+    scenario, world = await registry_up(gateway, workers)
     lots = [scenario.extract(ECO_ASMO, f"PACK-{i}", ECO_MINE, 10_000, certificate=ECO_CERT) for i in range(40)]
     await submit(gateway, lots)  # one request: the ASMO's 40 events share a partition
 
