@@ -88,6 +88,7 @@ def log_rows(compact: CompactRange, new_events: Sequence[AcceptedEvent], now: da
     """Rows for events new to the log, in log order; `compact` is left as it was (the result holds a copy)."""
     rows = LogRows(CompactRange(compact.size, compact.hashes))
     latest_lots: dict[str, LotRow] = {}
+    first_receipts: dict[tuple[str, str], ReceivedRow] = {}
     for accepted in new_events:
         index = rows.compact.size
         leaf = event_log_leaf_hash(accepted.digest, accepted.registry_position)
@@ -97,9 +98,11 @@ def log_rows(compact: CompactRange, new_events: Sequence[AcceptedEvent], now: da
             latest_lots[state["lot"]] = lot_row(state, accepted.event_id, index)
         rows.inputs.extend(input_rows(accepted))
         rows.shipped.extend(shipped_rows(accepted))
-        rows.received.extend(received_rows(accepted))
+        for receipt in received_rows(accepted):
+            first_receipts.setdefault((receipt[0], receipt[1]), receipt)
         rows.findings.extend(finding_rows(accepted, now))
     rows.lots = list(latest_lots.values())
+    rows.received = list(first_receipts.values())  # one set-based UPDATE: a shipment's first receipt prevails
     return rows
 
 

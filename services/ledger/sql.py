@@ -37,10 +37,14 @@ INSERT_REJECTIONS: Final = """
          AS r(digest, code, detail, event_id, type, source, subject, body, raw, topic, decided_by, decided_at)
     ON CONFLICT (digest, code) DO NOTHING
 """
-UPSERT_LOT: Final = """
+UPSERT_LOTS: Final = """
     INSERT INTO lots AS l (lot, custodian, status, lot_class, mass_mg, fineness, fine_mg, state, last_event_id,
                            last_leaf_index, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
+    SELECT t.lot, t.custodian, t.status, t.lot_class, t.mass_mg, t.fineness, t.fine_mg, t.state::jsonb,
+           t.last_event_id, t.last_leaf_index, $11
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[],
+                $9::text[], $10::bigint[])
+         AS t(lot, custodian, status, lot_class, mass_mg, fineness, fine_mg, state, last_event_id, last_leaf_index)
     ON CONFLICT (lot) DO UPDATE
        SET custodian = EXCLUDED.custodian, status = EXCLUDED.status, lot_class = EXCLUDED.lot_class,
            mass_mg = EXCLUDED.mass_mg, fineness = EXCLUDED.fineness, fine_mg = EXCLUDED.fine_mg,
@@ -48,18 +52,22 @@ UPSERT_LOT: Final = """
            last_leaf_index = EXCLUDED.last_leaf_index, updated_at = EXCLUDED.updated_at
        WHERE l.last_leaf_index < EXCLUDED.last_leaf_index
 """
-INSERT_INPUT: Final = """
-    INSERT INTO lot_inputs (lot, input_lot, event_id, process) VALUES ($1, $2, $3, $4)
+INSERT_INPUTS: Final = """
+    INSERT INTO lot_inputs (lot, input_lot, event_id, process)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
     ON CONFLICT (lot, input_lot) DO NOTHING
 """
 INSERT_SHIPPED: Final = """
     INSERT INTO shipments (lot, shipment, sender, receiver, shipped_mg, shipped_event_id, shipped_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                         $7::timestamptz[])
     ON CONFLICT (lot, shipment) DO NOTHING
 """
-RECORD_RECEIPT: Final = """
-    UPDATE shipments SET received_mg = $3, received_event_id = $4, received_at = $5
-     WHERE lot = $1 AND shipment = $2 AND received_event_id IS NULL
+RECORD_RECEIPTS: Final = """
+    UPDATE shipments s SET received_mg = t.received_mg, received_event_id = t.event_id, received_at = t.received_at
+      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[])
+           AS t(lot, shipment, received_mg, event_id, received_at)
+     WHERE s.lot = t.lot AND s.shipment = t.shipment AND s.received_event_id IS NULL
 """
 UPSERT_OFFSETS: Final = """
     INSERT INTO ledger_offsets AS o (topic, partition, next_offset, updated_at)

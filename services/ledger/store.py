@@ -11,9 +11,10 @@ A batch is written like this, under a transaction-scoped advisory lock so two le
 4. keep every rejection, append the leaves and subtree hashes of the new events, upsert lots, graph edges,
    shipments and findings, and advance the offsets.
 
-Bulk statements only (COPY, pipelined executemany, unnest arrays): a batch costs a few round trips whatever its
-size. Natural keys (lots, edges, shipments, rejections) are written with ON CONFLICT, so no input can wedge a
-batch; tables keyed by what this transaction allocates (leaves, nodes, findings) are COPYed.
+Bulk statements only (COPY, and set-based statements over unnest arrays; a pipelined executemany only for the
+rare re-acceptance of a refused id): a batch costs a few statements and round trips whatever its size. Natural keys
+(lots, edges, shipments, rejections) are written with ON CONFLICT, so no input can wedge a batch; tables keyed by
+what this transaction allocates (leaves, nodes, findings) are COPYed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import asyncpg
 
@@ -38,14 +39,14 @@ from services.ledger.sql import (
     ACCEPT_REJECTED,
     EVENT_COLUMNS,
     FINDING_COLUMNS,
-    INSERT_INPUT,
+    INSERT_INPUTS,
     INSERT_REJECTED_EVENTS,
     INSERT_REJECTIONS,
     INSERT_SHIPPED,
     KNOWN_EVENTS,
     OFFSETS_SQL,
-    RECORD_RECEIPT,
-    UPSERT_LOT,
+    RECORD_RECEIPTS,
+    UPSERT_LOTS,
     UPSERT_OFFSETS,
 )
 from services.ledger.tree_store import LOG_SIZE_SQL, Db, PgTreeStore
@@ -218,14 +219,16 @@ class _Batch:
             await db.copy_records_to_table("log_nodes", records=rows.nodes)
             written["log_leaves"], written["log_nodes"] = len(rows.leaves), len(rows.nodes)
         if rows.lots:
-            await db.executemany(UPSERT_LOT, [(*row, now) for row in rows.lots])
+            await db.execute(UPSERT_LOTS, *_columns(rows.lots), now)
             written["lots"] = len(rows.lots)
         if rows.inputs:
-            await db.executemany(INSERT_INPUT, rows.inputs)
+            await db.execute(INSERT_INPUTS, *_columns(rows.inputs))
             written["lot_inputs"] = len(rows.inputs)
+        if rows.shipped:
+            await db.execute(INSERT_SHIPPED, *_columns(rows.shipped))
+        if rows.received:
+            await db.execute(RECORD_RECEIPTS, *_columns(rows.received))
         if rows.shipped or rows.received:
-            await db.executemany(INSERT_SHIPPED, rows.shipped)
-            await db.executemany(RECORD_RECEIPT, rows.received)
             written["shipments"] = len(rows.shipped) + len(rows.received)
         if rows.findings:
             await db.copy_records_to_table("findings", records=rows.findings, columns=FINDING_COLUMNS)
@@ -275,6 +278,11 @@ def _next_offsets(parsed: Sequence[Parsed]) -> dict[Partition, int]:
         key = (where.topic, where.partition)
         offsets[key] = max(offsets.get(key, 0), where.offset + 1)
     return offsets
+
+
+def _columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    """Rows as one list per column: the arrays a set-based `unnest` statement takes (one statement, not one per row)."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _count(status: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import UTC, datetime
 
@@ -170,3 +171,14 @@ def test_what_the_database_holds_decides_what_is_new(played: Season) -> None:
     assert new == [events[0], events[3]]
     assert [(c.code, c.event_id, c.digest) for c in conflicts] == [(ID_CONFLICT, events[2].event_id, events[2].digest)]
     assert (b"\x01" * 32).hex() in conflicts[0].detail
+
+
+def test_a_shipment_keeps_its_first_receipt_when_a_batch_holds_two(played: Season) -> None:
+    events = _accepted(played)
+    receipt = next(e for e in events if e.event_type == "lot.received")
+    data = {**receipt.data, "mass_mg": receipt.data["mass_mg"] + 1}
+    again = dataclasses.replace(receipt, event_id="ev-second-receipt", event={**receipt.event, "data": data})
+    rows = log_rows(CompactRange(), [*events, again], NOW)
+    mine = [r for r in rows.received if r[:2] == (receipt.data["lot"], receipt.data["shipment"])]
+    assert mine == [(receipt.data["lot"], receipt.data["shipment"], receipt.data["mass_mg"], receipt.event_id,
+                     receipt.event_time)]  # fmt: skip
