@@ -86,9 +86,15 @@ def registry_record(event: dict[str, Any], received_at: str) -> dict[str, Any]:
     return {"event": event, "received_at": received_at}
 
 
-def inbound_event_record(event: dict[str, Any], registry_at: int, received_at: str) -> dict[str, Any]:
-    """A custody event on goldtrace.events.inbound, stamped with the registry position the gateway had seen."""
-    return {"kind": "event", "event": event, "registry_at": registry_at, "received_at": received_at}
+def inbound_event_record(
+    event: dict[str, Any], registry_at: int, received_at: str, verified_key: str | None = None
+) -> dict[str, Any]:
+    """A custody event on goldtrace.events.inbound, stamped with the registry position the gateway had seen and, once
+    the gateway checked the signature, the public key it holds under (custody may take that check as done)."""
+    record = {"kind": "event", "event": event, "registry_at": registry_at, "received_at": received_at}
+    if verified_key is not None:
+        record["verified_key"] = verified_key
+    return record
 
 
 def rejected_record(

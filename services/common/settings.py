@@ -44,6 +44,9 @@ class PipelineSettings:
     log_public_key: str
     anchor_signature: str = ""  # the log key's signature of the anchor statement (events/anchor.py)
     public_url: str = ""  # GOLDTRACE_PUBLIC_URL: the query service's public base URL (QR codes); empty: per request
+    custody_rechecks_signatures: bool = False
+    """GOLDTRACE_CUSTODY_SIGNATURES=verify: custody checks every event's Ed25519 signature again instead of taking the
+    gateway's word for it (`gateway`, the default; see SECURITY.md, "Who checks a signature")."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PipelineSettings:
@@ -61,12 +64,24 @@ class PipelineSettings:
             log_public_key=trust["log_public_key"],
             anchor_signature=trust.get("anchor_signature", ""),
             public_url=env.get("GOLDTRACE_PUBLIC_URL", "").rstrip("/"),
+            custody_rechecks_signatures=_custody_rechecks_signatures(env),
         )
 
 
 def platform_keys(stack: StackSettings) -> PlatformKeys:
     """The platform keys of a stack (under its home)."""
     return PlatformKeys(stack.home / "keys")
+
+
+def _custody_rechecks_signatures(env: Mapping[str, str]) -> bool:
+    value = env.get("GOLDTRACE_CUSTODY_SIGNATURES", "gateway")
+    if value not in ("gateway", "verify"):
+        raise StackError(
+            "stack.bad_setting",
+            f"GOLDTRACE_CUSTODY_SIGNATURES is {value!r}; set it to `gateway` (custody takes the gateway's signature "
+            "check) or `verify` (custody checks every signature again).",
+        )
+    return value == "verify"
 
 
 def _read_trust(env: Mapping[str, str], stack: StackSettings) -> dict[str, str]:

@@ -102,9 +102,15 @@ class PartitionEngine:
         registry_source: RegistrySource,
         partition_of: Callable[[str], int],
         policy: Policy = DEFAULT_POLICY,
+        *,
+        trust_gateway_signatures: bool = False,
     ) -> None:
         self.partition = partition
         self.policy = policy
+        self.trust_gateway_signatures = trust_gateway_signatures
+        """Take an inbound record's `verified_key` (the gateway checked the signature under it) as the Ed25519 check
+        done; the kernel still checks that the key is the signer's, registered and unrevoked at the record's
+        position, and is this very public key."""
         self._registry_source = registry_source
         self._partition_of = partition_of
         self._registry_fold = initial_state(anchor)  # registry events only; its `seen` holds registry ids
@@ -161,12 +167,16 @@ class PartitionEngine:
                 "lot.id_reused", f"Lot id {taken[0]!r} is taken already; lot ids are never reused, choose a new one."
             )
         else:
-            outcome = decide(self.state, signed, self.policy)
+            outcome = decide(self.state, signed, self.policy, verified_key=self._checked_key(record))
             if isinstance(outcome, Rejected):
                 outcome = self._as_seen_from_here(signed, outcome, record)
         sender = _sender_before(self.state.lots.get(signed.event.subject))
         evolve(self.state, outcome)
         return self._outputs(signed, outcome, sender)
+
+    def _checked_key(self, record: dict[str, Any]) -> str | None:
+        key = record.get("verified_key") if self.trust_gateway_signatures else None
+        return key if isinstance(key, str) else None
 
     def _as_seen_from_here(self, signed: SignedEvent, outcome: Rejected, record: dict[str, Any]) -> Rejected:
         """Say why from what this partition knows, where the kernel's view of a lot held elsewhere would mislead.

@@ -55,8 +55,11 @@ class CustodyProcessor:
         send: Send,
         partition_of: Callable[[str], int],
         policy: Policy = DEFAULT_POLICY,
+        *,
+        trust_gateway_signatures: bool = False,
     ) -> None:
         self._anchor = anchor
+        self._trust_gateway_signatures = trust_gateway_signatures
         self._feed = feed
         self._store = store
         self._send = send
@@ -114,7 +117,14 @@ class CustodyProcessor:
     async def _load(self, partition: int) -> Loaded:
         loaded = self._loaded.get(partition)
         if loaded is None:
-            engine = PartitionEngine(partition, self._anchor, self._feed.between, self._partition_of, self._policy)
+            engine = PartitionEngine(
+                partition,
+                self._anchor,
+                self._feed.between,
+                self._partition_of,
+                self._policy,
+                trust_gateway_signatures=self._trust_gateway_signatures,
+            )
             row = await self._store.load_partition(engine)
             await self._feed.wait_for(row.registry_position)
             engine.advance_registry(row.registry_position)

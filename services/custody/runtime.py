@@ -48,7 +48,12 @@ class Runtime:
         await self.feed.start()
         store = CustodyStore(self.pool, settings.topics.inbound)
         self.processor = CustodyProcessor(
-            settings.anchor, self.feed, store, self.send, partitioner(inbound_partitions())
+            settings.anchor,
+            self.feed,
+            store,
+            self.send,
+            partitioner(inbound_partitions()),
+            trust_gateway_signatures=not settings.custody_rechecks_signatures,
         )
         self.registry_outcomes = RegistryOutcomes(self.feed, self.pool, settings.topics.registry, self.send)
         self._ready.set()

@@ -6,7 +6,8 @@ Numbered steps for each event (the first failure wins, and a refused event is st
    queued earlier in the same request counts);
 3. claim: the id is new, or the very same event was queued before (duplicate), else the id is in conflict;
 4. queue: registry events to goldtrace.registry (one at a time, in order), custody events to
-   goldtrace.events.inbound keyed by their signer and stamped with the registry position they must be decided at;
+   goldtrace.events.inbound keyed by their signer and stamped with the registry position they must be decided at
+   and the public key their signature was found to hold under (custody need not check it again);
    a receipt is also stamped with whom its shipment was addressed to, as submitted (or null if never submitted),
    so the receiver's partition knows whether a hand-off can come.
 """
@@ -46,6 +47,18 @@ class Result:
         return body
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A custody event of the request that passed steps 1 and 2, waiting for its claim."""
+
+    index: int
+    signed: SignedEvent
+    position: int
+    """The registry position it was checked at (custody decides it at this position or later)."""
+    verified_key: str
+    """The public key its signature holds under (custody may take this check as done)."""
+
+
 def is_registry_event(signed: SignedEvent) -> bool:
     """Registry events (participants, keys, mines, certificates) go to the registry topic."""
     return signed.event.type.startswith(REGISTRY_PREFIXES)
@@ -68,14 +81,14 @@ class Intake:
         results: list[Result | None] = [None] * len(items)
         refused: list[tuple[str, dict[str, Any]]] = []
         position = await self._registry.current_end()
-        pending: list[tuple[int, SignedEvent, int]] = []  # (index, event, registry position) of custody events
+        pending: list[Pending] = []
         for index, item in enumerate(items):
             if isinstance(item, DecodeError):
                 results[index] = self._refuse(None, raw_items[index], item.code, item.detail, now, refused)
                 continue
             registry = await self._registry.registry_at(position)
             try:
-                check_signature(registry, item)
+                key = check_signature(registry, item)
             except SignatureError as error:
                 results[index] = self._refuse(item, None, error.code, error.detail, now, refused)
                 continue
@@ -83,9 +96,9 @@ class Intake:
                 results[index] = await self._queue_registry(item, now, refused)
                 position = await self._registry.current_end()
             else:
-                pending.append((index, item, position))
-        for (index, _, _), result in zip(pending, await self._queue_custody(pending, now, refused), strict=True):
-            results[index] = result
+                pending.append(Pending(index, item, position, key.public_key))
+        for waiting, result in zip(pending, await self._queue_custody(pending, now, refused), strict=True):
+            results[waiting.index] = result
         if refused:
             await self._publisher.rejected(refused)
         return [r for r in results if r is not None]
@@ -118,27 +131,26 @@ class Intake:
         return Result(signed.id, "queued")
 
     async def _queue_custody(
-        self, pending: Sequence[tuple[int, SignedEvent, int]], now: str, refused: list[tuple[str, dict[str, Any]]]
+        self, pending: Sequence[Pending], now: str, refused: list[tuple[str, dict[str, Any]]]
     ) -> list[Result]:
         if not pending:
             return []
-        statuses = await self._submissions.claim([_claim(signed) for _, signed, _ in pending])
-        queued = [
-            (signed, position) for _, signed, position in pending if statuses[signed.id] in {"new", "unpublished"}
-        ]
-        await self._shipments.record([_shipment(s) for s, _ in queued if isinstance(s.event, LotShippedEvent)])
-        receipts = [s.event.data.shipment for s, _ in queued if isinstance(s.event, LotReceivedEvent)]
+        statuses = await self._submissions.claim([_claim(p.signed) for p in pending])
+        queued = [p.signed for p in pending if statuses[p.signed.id] in {"new", "unpublished"}]
+        await self._shipments.record([_shipment(s) for s in queued if isinstance(s.event, LotShippedEvent)])
+        receipts = [s.event.data.shipment for s in queued if isinstance(s.event, LotReceivedEvent)]
         known = await self._shipments.lookup(receipts)
         outgoing: list[tuple[str, dict[str, Any]]] = []
         results: list[Result] = []
-        for _, signed, position in pending:
+        for waiting in pending:
+            signed = waiting.signed
             status = statuses[signed.id]
             if status == "conflict":
                 results.append(self._refuse(signed, None, *id_conflict(signed), now, refused))
             elif status == "duplicate":
                 results.append(Result(signed.id, "duplicate"))
             else:
-                record = records.inbound_event_record(signed.raw, position, now)
+                record = records.inbound_event_record(signed.raw, waiting.position, now, waiting.verified_key)
                 if isinstance(signed.event, LotReceivedEvent):
                     seen = known.get(signed.event.data.shipment)
                     record["shipment"] = None if seen is None else {"to": seen.receiver, "lot": seen.lot}

@@ -46,6 +46,7 @@ async def test_registration_then_first_lot_at_once_are_both_queued_and_routed(
     assert record["kind"] == "event"
     assert record["event"] == lot.raw
     assert record["registry_at"] >= 1, "the stamp covers the registration answered before"
+    assert record["verified_key"] == scenario.signer(ECO_ASMO).public_key, "the key the gateway checked it under"
 
 
 async def test_forged_signature_unknown_key_duplicate_and_id_conflict(

@@ -6,7 +6,10 @@ its reason code, kept, and changes nothing. SECURITY.md points here for each mit
 - a revoked key used after its revocation, also for an event signed before the revocation but sent after;
 - one participant's key signing as another;
 - a certificate forged by a non-certifier, and a lot that claims it; registry changes by someone not the authority;
-- an insider at the operator who edits an accepted event in PostgreSQL: the lot's bundle no longer verifies offline.
+- an insider at the operator who edits an accepted event in PostgreSQL: the lot's bundle no longer verifies offline;
+- an insider who writes a forged event straight to the inbound topic, stamped as checked by the gateway: custody takes
+  the gateway's word by default (SECURITY.md, "Who checks a signature") and logs it, but the query service's replay
+  refuses it and no bundle is served; with GOLDTRACE_CUSTODY_SIGNATURES=verify custody refuses it itself.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncpg
 import httpx
 import orjson
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from events.anchor import sign_anchor
 from events.bundle_verify import BundleVerdict, verify_bundle
@@ -27,6 +31,8 @@ from events.custody import fold, initial_state
 from events.custody.outcome import Rejected
 from events.keys import derive_key_id, generate_private_key, write_private_key
 from events.signing import load_public_key, public_key_b64, sign_event
+from services.common import records
+from services.common.partitioning import inbound_partitions, partitioner
 from services.common.settings import PipelineSettings
 from services.query.app import create_app as query_app
 from services.sandbox.processes import Workers
@@ -214,3 +220,53 @@ async def insider_edit(database_url: str, event_id: str) -> None:
         )
     finally:
         await db.close()
+
+
+async def forge_on_inbound(pipeline: PipelineSettings, s: Scenario, lot: str, registry_at: int) -> str:
+    """Write an extraction with a signature no key made straight to the inbound topic, stamped as the gateway would
+    stamp a checked one (what an insider with the topic, or a compromised gateway, can do); return its id."""
+    genuine = s.extract(ECO_ASMO, lot, ECO_MINE, 10_000)
+    forged = {**genuine.raw, "signature": "A" * 86}
+    record = records.inbound_event_record(forged, registry_at, s.now(), s.signer(ECO_ASMO).public_key)
+    producer = AIOKafkaProducer(bootstrap_servers=pipeline.kafka_bootstrap)
+    await producer.start()
+    try:
+        partition = partitioner(inbound_partitions())(ECO_ASMO)
+        await producer.send_and_wait(
+            pipeline.topics.inbound, records.encode(record), key=ECO_ASMO.encode(), partition=partition
+        )
+    finally:
+        await producer.stop()
+    return genuine.id
+
+
+@pytest.mark.parametrize("custody_signatures", ["gateway", "verify"])
+async def test_a_forged_event_written_straight_to_the_inbound_topic_never_verifies(
+    gateway: httpx.AsyncClient, pipeline: PipelineSettings, workers: Workers, custody_signatures: str
+) -> None:
+    query_settings = with_log_key(pipeline, workers)
+    workers.env["GOLDTRACE_CUSTODY_SIGNATURES"] = custody_signatures
+    await asyncio.to_thread(workers.start_ledger)
+    await asyncio.to_thread(workers.start, 0)
+    s = Scenario()
+    history = s.world()
+    await submit(gateway, history)
+    for signed in history:
+        assert (await final_status(gateway, signed.id))["status"] == "accepted"
+
+    forged = await forge_on_inbound(pipeline, s, "L9", registry_at=len(history))
+    status = await final_status(gateway, forged)
+    if custody_signatures == "verify":
+        assert (status["status"], status["error"]["code"], status["refused_by"]) == (
+            "rejected",
+            "signature.invalid",
+            "custody",
+        )
+        assert "L9" not in await lots(pipeline.database_url)
+        return
+    assert status["status"] == "accepted", "custody took the gateway's stamp: the inbound topic is trusted"
+    bundle, provenance = await served(query_settings, "L9", len(history) + 1)
+    assert (bundle.status_code, bundle.json()["error"]) == (409, "lot.no_bundle"), bundle.text
+    assert not provenance["verified"]
+    refused = [(e["id"], e["code"]) for e in provenance["events"] if e["outcome"] != "accepted"]
+    assert refused == [(forged, "signature.invalid")], "the query service's replay checks every signature"

@@ -242,3 +242,35 @@ def test_expiry_looks_at_the_earliest_waiting_event_only(scenario: Scenario, reg
         receiver.process(inbound(ghost, at) | {"shipment": {"to": TRADER, "lot": f"G{n}"}})
     assert len(receiver.parking.records) == 50
     assert receiver.parking.expired(parse_utc(scenario.now()), receiver.policy.receipt_window_seconds) == []
+
+
+def _forged(signed: SignedEvent) -> dict[str, Any]:
+    """The event with another (well-formed) signature: no Ed25519 check would pass it."""
+    return {**signed.raw, "signature": "A" * 86}
+
+
+def test_custody_checks_the_signature_itself_unless_it_takes_the_gateways_check(
+    scenario: Scenario, registry: Registry
+) -> None:
+    at = len(registry.events)
+    lot = scenario.extract(ECO_ASMO, "L1", ECO_MINE, 10_000)
+    stamped = {**inbound(lot, at), "event": _forged(lot), "verified_key": scenario.signer(ECO_ASMO).public_key}
+
+    rechecking = engine_for(0, scenario, registry)
+    assert [e.record["code"] for e in rechecking.process(stamped)] == ["signature.invalid"]
+
+    trusting = PartitionEngine(0, scenario.anchor(), registry.between, lambda p: 0, trust_gateway_signatures=True)
+    assert [e.topic for e in trusting.process(stamped)] == ["accepted"]  # the inbound topic is trusted (SECURITY.md)
+
+
+def test_a_gateway_stamp_names_a_key_the_log_does_not_hold_then_custody_checks_the_signature(
+    scenario: Scenario, registry: Registry
+) -> None:
+    at = len(registry.events)
+    trusting = PartitionEngine(0, scenario.anchor(), registry.between, lambda p: 0, trust_gateway_signatures=True)
+    lot = scenario.extract(ECO_ASMO, "L1", ECO_MINE, 10_000)
+    other_key = scenario.signer(TRADER).public_key
+    forged = {**inbound(lot, at), "event": _forged(lot), "verified_key": other_key}
+    assert [e.record["code"] for e in trusting.process(forged)] == ["signature.invalid"]
+    genuine = {**inbound(lot, at), "verified_key": other_key}
+    assert [e.topic for e in trusting.process(genuine)] == ["accepted"]
