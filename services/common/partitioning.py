@@ -11,6 +11,8 @@ from services.stack.topics import load_topics
 
 def partitioner(partitions: int) -> Callable[[str], int]:
     """Kafka's default partitioner (murmur2 of the key) over `partitions` partitions."""
+    if partitions == 1:
+        return lambda key: 0
 
     def partition_of(key: str) -> int:
         return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
@@ -18,6 +20,11 @@ def partitioner(partitions: int) -> Callable[[str], int]:
     return partition_of
 
 
+def declared_partitions(role: str) -> int:
+    """A topic's partition count as declared in infra/kafka/topics.toml (`role`: `events.inbound`, `registry`...)."""
+    return next(t.partitions for t in load_topics() if t.name == f"goldtrace.{role}")
+
+
 def inbound_partitions() -> int:
     """The inbound topic's partition count, as declared in infra/kafka/topics.toml."""
-    return next(t.partitions for t in load_topics() if t.name == "goldtrace.events.inbound")
+    return declared_partitions("events.inbound")
