@@ -10,7 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from events.codec import SignedEvent, decode_object
+from events.codec import SignedEvent, decode_parsed
 from events.custody.fold import decide, evolve
 from events.custody.outcome import Outcome
 from events.custody.registry import TrustAnchor
@@ -115,7 +115,7 @@ class RegistryFeed:
         raw: dict[str, Any] | None = None
         try:
             raw = records.decode(value)["event"]
-            signed = decode_object(raw)
+            signed = decode_parsed(raw)
         except DecodeError as error:
             decision = RegistryDecision(offset, raw, None, None, error)
         except (ValueError, KeyError, TypeError):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from events.codec import SignedEvent, decode_object
+from events.codec import SignedEvent, decode_parsed
 from events.custody.fold import decide, evolve
 from events.custody.lots import Lot, lot_from_json
 from events.custody.outcome import Accepted, Duplicate, Outcome, PutLot, PutTally, Rejected
@@ -150,7 +150,7 @@ class PartitionEngine:
 
     def _event(self, record: dict[str, Any]) -> list[Emit]:
         try:
-            signed = decode_object(record["event"])
+            signed = decode_parsed(record["event"])
         except DecodeError as error:
             return [_rejected(record["event"].get("id", "?"), record["event"], error.code, error.detail)]
         waiting_on = self._must_park(signed, record)
@@ -361,7 +361,7 @@ class PartitionEngine:
         for lot in self.parking.expired(now, self.policy.receipt_window_seconds):
             self.dirty.parked.add(lot)
             for parked in self.parking.release(lot):
-                emits.extend(self._decide(decode_object(parked["event"]), parked))
+                emits.extend(self._decide(decode_parsed(parked["event"]), parked))
         return emits
 
 

@@ -200,6 +200,8 @@ def _decode(body: bytes) -> tuple[bool, list[SignedEvent | DecodeError], list[by
         raise HttpError(status, error.code, error.detail) from error
     if not items:
         raise HttpError(422, "request.empty", "The array holds no events; send at least one.")
+    if not any(isinstance(item, DecodeError) for item in items):
+        return False, items, [b""] * len(items)  # the raw bytes are kept only for items that failed to decode
     return False, items, _raw_items(body, len(items))
 
 

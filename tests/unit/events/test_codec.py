@@ -19,6 +19,7 @@ from events.codec import (
     decode_batch,
     decode_event,
     decode_object,
+    decode_parsed,
     first_flaw,
     strict_json,
     validate_event,
@@ -162,6 +163,33 @@ def test_decode_object_checks_the_value_domain_too() -> None:
     event["data"]["certificate"] = None
     with pytest.raises(DecodeError, match="null"):
         decode_object(event)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        (b'"mass_mg":66000', b'"mass_mg":66000.0'),
+        (b'"share_bp":6250', b'"share_bp":6250.5'),
+        (b'"mass_mg":66000', b'"mass_mg":9007199254740992'),
+        (b'"mass_mg":66000', b'"mass_mg":' + b"9" * 30),
+        (b'"mercury_free":true', b'"mercury_free":null'),
+        (b'"certificate":"FM-PE-2026-0042"', b'"certificate":null'),
+        (b'"mine":', b'"mine_":'),
+        (b'"mercury_free":true', b'"mercury_free":[[[[[[[[[[1]]]]]]]]]]'),
+        (b'"certificate":"FM-PE-2026-0042"', b'"certificate":{"a":{"b":{"c":{"d":{"e":{"f":1}}}}}}'),
+    ],
+)
+def test_decode_parsed_refuses_what_decode_object_refuses_with_the_same_code(edit: tuple[bytes, bytes]) -> None:
+    raw = orjson.loads(SIGNED_EXTRACTED.replace(*edit))
+    with pytest.raises(DecodeError) as walked:
+        decode_object(orjson.loads(orjson.dumps(raw)))
+    with pytest.raises(DecodeError) as parsed:
+        decode_parsed(raw)
+    assert parsed.value.code == walked.value.code
+
+
+def test_decode_parsed_reads_a_valid_event_as_decode_event_does() -> None:
+    assert decode_parsed(orjson.loads(SIGNED_EXTRACTED)) == decode_event(SIGNED_EXTRACTED)
 
 
 def test_validate_event_accepts_unsigned_and_refuses_flaws() -> None:
