@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from aiokafka.partitioner import murmur2
 
@@ -14,6 +15,7 @@ def partitioner(partitions: int) -> Callable[[str], int]:
     if partitions == 1:
         return lambda key: 0
 
+    @lru_cache(maxsize=65536)  # keys are participant ids: few, and asked for again and again
     def partition_of(key: str) -> int:
         return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 

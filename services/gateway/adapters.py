@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -19,16 +20,22 @@ _CLAIM = """
 WITH incoming AS (
     SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[]) AS t(event_id, digest, signer, type)
 ), inserted AS (
-    INSERT INTO submissions (event_id, digest, signer, type)
-    SELECT event_id, digest, signer, type FROM incoming
+    INSERT INTO submissions (event_id, digest, signer, type, publication)
+    SELECT event_id, digest, signer, type, $5 FROM incoming
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id
 )
 SELECT i.event_id,
        (i.event_id IN (SELECT event_id FROM inserted)) AS inserted,
        s.digest AS stored_digest,
-       s.published
+       (s.published OR EXISTS (SELECT FROM publications p WHERE p.publication = s.publication)) AS published
 FROM incoming i LEFT JOIN submissions s ON s.event_id = i.event_id
+"""
+_MARK_PUBLISHED = """
+WITH request AS (
+    INSERT INTO publications (publication) VALUES ($1) ON CONFLICT (publication) DO NOTHING
+)
+UPDATE submissions SET published = true WHERE event_id = ANY($2::text[])
 """
 
 
@@ -38,7 +45,7 @@ class PostgresSubmissions:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def claim(self, claims: Sequence[Claim]) -> dict[str, ClaimStatus]:
+    async def claim(self, claims: Sequence[Claim], publication: UUID) -> dict[str, ClaimStatus]:
         """Claim every id at once; the same id twice in one batch is a duplicate (or a conflict) of the first."""
         first: dict[str, Claim] = {}
         for claim in claims:
@@ -50,6 +57,7 @@ class PostgresSubmissions:
             [c.digest for c in unique],
             [c.signer for c in unique],
             [c.type for c in unique],
+            publication,
         )
         statuses: dict[str, ClaimStatus] = {}
         for row in rows:
@@ -62,11 +70,9 @@ class PostgresSubmissions:
                 statuses[claim.event_id] = "duplicate" if row["published"] else "unpublished"
         return statuses
 
-    async def mark_published(self, event_ids: Sequence[str]) -> None:
-        """Set `published` for these ids."""
-        await self._pool.execute(
-            "UPDATE submissions SET published = true WHERE event_id = ANY($1::text[])", list(event_ids)
-        )
+    async def mark_published(self, publication: UUID, republished: Sequence[str]) -> None:
+        """The request's new claims are on Kafka (one row), and so are these claims of earlier requests."""
+        await self._pool.execute(_MARK_PUBLISHED, publication, list(republished))
 
 
 class PostgresShipments:

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+from uuid import uuid4
 
 from events.codec import SignedEvent
 from events.custody.checks.signature import check_signature
@@ -121,13 +122,14 @@ class Intake:
         return Result(signed.id if signed is not None else None, "rejected", code, detail)
 
     async def _queue_registry(self, signed: SignedEvent, now: str, refused: list[tuple[str, dict[str, Any]]]) -> Result:
-        status = (await self._submissions.claim([_claim(signed)]))[signed.id]
+        publication = uuid4()
+        status = (await self._submissions.claim([_claim(signed)], publication))[signed.id]
         if status == "conflict":
             return self._refuse(signed, None, *id_conflict(signed), now, refused)
         if status == "duplicate":
             return Result(signed.id, "duplicate")
         await self._publisher.registry(signed.event.subject, records.registry_record(signed.raw, now))
-        await self._submissions.mark_published([signed.id])
+        await self._submissions.mark_published(publication, [signed.id] if status == "unpublished" else [])
         return Result(signed.id, "queued")
 
     async def _queue_custody(
@@ -135,7 +137,8 @@ class Intake:
     ) -> list[Result]:
         if not pending:
             return []
-        statuses = await self._submissions.claim([_claim(p.signed) for p in pending])
+        publication = uuid4()
+        statuses = await self._submissions.claim([_claim(p.signed) for p in pending], publication)
         queued = [p.signed for p in pending if statuses[p.signed.id] in {"new", "unpublished"}]
         await self._shipments.record([_shipment(s) for s in queued if isinstance(s.event, LotShippedEvent)])
         receipts = [s.event.data.shipment for s in queued if isinstance(s.event, LotReceivedEvent)]
@@ -158,7 +161,8 @@ class Intake:
                 results.append(Result(signed.id, "queued"))
         if outgoing:
             await self._publisher.inbound(outgoing)
-            await self._submissions.mark_published([r.id for r in results if r.status == "queued" and r.id])
+            republished = [p.signed.id for p in pending if statuses[p.signed.id] == "unpublished"]
+            await self._submissions.mark_published(publication, republished)
         return results
 
 

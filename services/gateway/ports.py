@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+from uuid import UUID
 
 from events.custody.registry import Registry
 
@@ -25,12 +26,13 @@ ClaimStatus = Literal["new", "unpublished", "duplicate", "conflict"]
 class Submissions(Protocol):
     """The global claim on event ids (first digest wins)."""
 
-    async def claim(self, claims: Sequence[Claim]) -> dict[str, ClaimStatus]:
-        """Claim each id: new, unpublished (ours, not yet on Kafka), duplicate (same digest, queued), conflict."""
+    async def claim(self, claims: Sequence[Claim], publication: UUID) -> dict[str, ClaimStatus]:
+        """Claim each id for the request `publication`: new, unpublished (claimed by an earlier request that never
+        put it on Kafka), duplicate (same digest, queued), conflict (another digest)."""
         ...
 
-    async def mark_published(self, event_ids: Sequence[str]) -> None:
-        """Record that these events are on Kafka."""
+    async def mark_published(self, publication: UUID, republished: Sequence[str]) -> None:
+        """Record that the request's new claims are on Kafka, and so are these `unpublished` ones it sent again."""
         ...
 
 

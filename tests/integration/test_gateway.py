@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
+import asyncpg
 import httpx
 import orjson
 import pytest
 
 from events.codec import SignedEvent, decode_object
 from services.common.settings import PipelineSettings
+from services.gateway.adapters import PostgresSubmissions
+from services.gateway.ports import Claim
 from services.sandbox.pipeline import read_topic
 from tests.unit.events.scenario import AUTHORITY, ECO_ASMO, ECO_MINE, Scenario
 
@@ -122,3 +126,30 @@ async def test_health_and_metrics(gateway: httpx.AsyncClient) -> None:
     metrics = await gateway.get("/metrics")
     assert metrics.status_code == 200
     assert "gateway_request_seconds" in metrics.text
+
+
+async def test_a_claim_whose_request_never_reached_kafka_is_published_by_the_next_request(
+    pipeline: PipelineSettings,
+) -> None:
+    pool = await asyncpg.create_pool(pipeline.database_url, min_size=1, max_size=2)
+    try:
+        submissions = PostgresSubmissions(pool)
+        first, second = (
+            Claim("ev-1", b"\x01" * 32, "a", "lot.extracted"),
+            Claim("ev-2", b"\x02" * 32, "a", "lot.assayed"),
+        )
+        crashed = uuid4()  # this request claimed both ids, then its gateway died before Kafka took them
+        assert await submissions.claim([first, second], crashed) == {"ev-1": "new", "ev-2": "new"}
+
+        retry = uuid4()
+        assert await submissions.claim([first], retry) == {"ev-1": "unpublished"}, "sent again, not lost"
+        await submissions.mark_published(retry, ["ev-1"])
+        later = uuid4()
+        other = Claim("ev-1", b"\x09" * 32, "a", "lot.extracted")
+        assert await submissions.claim([first, second, other], later) == {"ev-1": "duplicate", "ev-2": "unpublished"}
+
+        await submissions.mark_published(crashed, [])  # a request's own claims: one row, no update
+        assert await submissions.claim([second], uuid4()) == {"ev-2": "duplicate"}
+        assert await submissions.claim([other], uuid4()) == {"ev-1": "conflict"}
+    finally:
+        await pool.close()
