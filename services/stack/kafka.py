@@ -110,6 +110,12 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
+JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+"""For a broker sharing 2 cores with the services: the serial collector (no collector threads running beside it; its
+young collections of a small heap take milliseconds) and the C1 compiler only (C2's warm-up cost the broker 120-160
+us of CPU per event in the first minutes of load, against 50-70 with C1; bench/pipeline.md)."""
+
+
 def start(settings: StackSettings, timeout: float = 90.0) -> processes.OwnedProcess:
     """Start the broker in the background and wait until it answers a metadata request."""
     java = check_java()
@@ -120,7 +126,7 @@ def start(settings: StackSettings, timeout: float = 90.0) -> processes.OwnedProc
     format_storage(settings, java, lib, config)
     heap = f"{settings.kafka_heap_mb}m"
     argv = [
-        java, f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        java, f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS, "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={INFRA_DIR / 'kafka' / 'log4j2.properties'}",
         "-cp", f"{lib}/*", "kafka.Kafka", str(config),
     ]  # fmt: skip
