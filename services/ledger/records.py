@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import orjson
 
-from events.canonical import CanonicalDomainError, event_digest
+from events.canonical import CanonicalDomainError, canonical_bytes, event_digest
 from events.codec import validate_event
 from events.errors import DecodeError
 from events.log_entry import MAX_REGISTRY_POSITION
@@ -158,13 +158,13 @@ def _accepted(record: dict[str, Any], where: Where) -> AcceptedEvent:
         raise RecordError(MALFORMED, "`event` is missing or not an object.")
     check_event_shape(event)
     event_id: str = event["id"]
-    body = orjson.dumps(event)
-    if holds_nul(body):
-        raise RecordError(MALFORMED, f"event {event_id!r} holds U+0000, which an accepted event never carries.")
     try:
-        digest = event_digest(event)
+        body = canonical_bytes(event)  # also the `body` text: jsonb keeps no member order anyway
     except CanonicalDomainError as exc:
         raise RecordError(MALFORMED, f"event {event_id!r} holds a value no event carries ({exc}).") from exc
+    if holds_nul(body):
+        raise RecordError(MALFORMED, f"event {event_id!r} holds U+0000, which an accepted event never carries.")
+    digest = hashlib.sha256(body).digest()
     claimed = record.get("digest")
     if claimed != digest.hex():
         raise RecordError(
