@@ -53,14 +53,16 @@ def members(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def pack_inbound(
-    batch: Sequence[tuple[str, dict[str, Any]]], partition_of: Callable[[str], int]
+    batch: Sequence[tuple[str, dict[str, Any]]],
+    partition_of: Callable[[str], int],
+    min_packed: int = MIN_PACKED_RECORDS,
 ) -> list[tuple[int, str | None, bytes]]:
     """Custody event records keyed by signer, as (partition, key, bytes): one `events` record per partition, in order.
 
     Each record goes to the partition its key would (Kafka's default partitioner), and a partition's records keep
     the order of `batch`, exactly as if each had been sent alone; a partition's share is cut into several records
-    past MAX_PACKED_RECORDS records or MAX_PACKED_BYTES bytes. A share of fewer than MIN_PACKED_RECORDS records is
-    not packed: each goes as it is, as does a lone record. The key is the members' signer when they share one, else
+    past MAX_PACKED_RECORDS records or MAX_PACKED_BYTES bytes. A share of fewer than `min_packed` records is not
+    packed: each goes as it is, as does a lone record. The key is the members' signer when they share one, else
     None (the partition is chosen explicitly either way).
     """
     chunks: dict[int, list[tuple[list[str], list[bytes]]]] = {}
@@ -79,7 +81,7 @@ def pack_inbound(
         sizes[partition] = sizes.get(partition, 0) + len(encoded)
     packed: list[tuple[int, str | None, bytes]] = []
     for partition, parts in chunks.items():
-        if len(parts) == 1 and len(parts[0][1]) < MIN_PACKED_RECORDS:
+        if len(parts) == 1 and len(parts[0][1]) < min_packed:
             packed.extend((partition, key, value) for key, value in zip(*parts[0], strict=True))
             continue
         for keys, values in parts:

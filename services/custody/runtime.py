@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -81,19 +82,29 @@ class Runtime:
 
         Each partition's records go in batches built here, in order, each handed to the producer whole: one call
         per batch, not one per record (records keep their keys; the partition is the one Kafka's default
-        partitioner gives the key).
+        partitioner gives the key). Records for inbound partitions (hand-offs and notices) are packed per partition
+        as the gateway packs events (records.pack_inbound): custody then pays its per-record cost once per pack.
         """
         producer = self.producer
         assert producer is not None
-        by_partition: dict[tuple[str, int], list[Emit]] = {}
+        by_partition: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = {}
+        inbound: list[tuple[str, dict[str, Any]]] = []
         for emit in emits:
+            if emit.topic == "inbound":
+                inbound.append((emit.key, emit.record))
+                continue
             topic, partition_of = self._routes[emit.topic]
-            by_partition.setdefault((topic, partition_of(emit.key)), []).append(emit)
+            route = by_partition.setdefault((topic, partition_of(emit.key)), [])
+            route.append((emit.key.encode(), records.encode(emit.record)))
+        topic, partition_of = self._routes["inbound"]
+        for partition, shared_key, value in records.pack_inbound(inbound, partition_of, min_packed=2):
+            by_partition.setdefault((topic, partition), []).append(
+                (None if shared_key is None else shared_key.encode(), value)
+            )
         acks = []
         for (topic, partition), group in by_partition.items():
             batch = producer.create_batch()
-            for emit in group:
-                key, value = emit.key.encode(), records.encode(emit.record)
+            for key, value in group:
                 if batch.append(key=key, value=value, timestamp=None) is None:  # full: send it, start another
                     acks.append(await producer.send_batch(batch, topic, partition=partition))
                     batch = producer.create_batch()

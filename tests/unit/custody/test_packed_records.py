@@ -55,6 +55,15 @@ def test_a_small_share_of_a_partition_goes_as_single_records() -> None:
     assert all(orjson.loads(value)["kind"] == "event" for _, _, value in packed[:-1])
 
 
+def test_custody_packs_its_hand_offs_from_two_per_partition() -> None:
+    handoffs = [("trader", {"kind": "handoff", "n": 0}), ("trader", {"kind": "handoff", "n": 1})]
+    notices = [("asmo", {"kind": "receipt_notice", "n": 2})]
+    packed = records.pack_inbound(handoffs + notices, {"trader": 1, "asmo": 0}.__getitem__, min_packed=2)
+    assert [(partition, key) for partition, key, _ in packed] == [(1, "trader"), (0, "asmo")]
+    assert [m["kind"] for m in records.members(orjson.loads(packed[0][2]))] == ["handoff", "handoff"]
+    assert orjson.loads(packed[1][2]) == {"kind": "receipt_notice", "n": 2}, "a lone record goes as it is"
+
+
 def test_a_lone_record_is_sent_as_it_is() -> None:
     ((partition, key, value),) = records.pack_inbound(keyed(1), lambda key: 3)
     assert (partition, key) == (3, "a")
@@ -79,7 +88,6 @@ def test_members_refuses_an_events_record_without_records() -> None:
 
 async def test_custody_decides_every_member_and_persists_at_record_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(processor_module, "MAX_STEP_EVENTS", 3)
-    monkeypatch.setattr(records, "MIN_PACKED_RECORDS", 1)
     scenario = Scenario()
     feed = Feed(scenario.world())
     store = Store("none", failures=0)
@@ -99,8 +107,8 @@ async def test_custody_decides_every_member_and_persists_at_record_boundaries(mo
     processor = CustodyProcessor(scenario.anchor(), cast(RegistryFeed, feed), store, send, lambda participant: 0)
     lots = [scenario.extract(ECO_ASMO, f"L{i}", ECO_MINE, 10_000, certificate=ECO_CERT) for i in range(7)]
     batch_records = [("k", records.inbound_event_record(e.raw, len(feed.events), "now")) for e in lots]
-    packed = records.pack_inbound(batch_records[:2], lambda key: 0) + records.pack_inbound(
-        batch_records[2:], lambda k: 0
+    packed = records.pack_inbound(batch_records[:2], lambda key: 0, min_packed=1) + records.pack_inbound(
+        batch_records[2:], lambda k: 0, min_packed=1
     )
     batch = [InboundRecord(0, offset, value) for offset, (_, _, value) in enumerate(packed)]
     await processor.handle(batch)
