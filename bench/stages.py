@@ -38,6 +38,7 @@ from _load import flood, row_count, wait_for_rows
 from _profiles import load, report
 from _rig import InfraDownError, Rig, check_infra, open_rig
 from _season import Season
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from pipeline import THROUGHPUT_BATCH, WARMUP_EVENTS, custody_decided, raw_verify_rate, settle
 
 from services.common.partitioning import inbound_partitions, partitioner
@@ -72,14 +73,21 @@ class Stage:
                     self.spies.append((name, spy, out))
 
     def end(
-        self, before: tuple[Snapshot, float], events: int, units: str = "", start_up: StartUp | None = None
+        self,
+        before: tuple[Snapshot, float],
+        events: int,
+        units: str = "",
+        start_up: StartUp | None = None,
+        seconds: float | None = None,
     ) -> None:
-        """Print the stage's figures (and its samples); `start_up` is taken off its processes' CPU and its time."""
-        cpu, seconds = used(before[0], self.meter.snapshot()), time.perf_counter() - before[1]
+        """Print the stage's figures (and its samples); `start_up` is taken off its processes' CPU; `seconds`, when
+        given, is the stage's working time instead of the time since `before`."""
+        cpu = used(before[0], self.meter.snapshot())
+        if seconds is None:
+            seconds = time.perf_counter() - before[1]
         if start_up is not None:
             cpu = {name: max(spent - start_up.cpu.get(name, 0.0), 0.0) for name, spent in cpu.items()}
-            seconds -= start_up.seconds
-            units += f"; the workers' own start-up taken off ({start_up.seconds:.1f} s, {start_up.total:.1f} CPU-s)"
+            units += f"; the workers' own start-up taken off their CPU ({start_up.total:.1f} CPU-s)"
         print(f"{self.name}: {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s{units}")
         for name, spent in sorted(cpu.items(), key=lambda kv: -kv[1]):
             if spent >= 0.05:
@@ -141,6 +149,42 @@ async def custody_start_up(rig: Rig) -> StartUp:
     return StartUp({name: spent.get(name, 0.0) for name in ("custody-0", "custody-1")}, seconds)
 
 
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """The next offset of each partition of a topic."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        found: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def decision_span(bootstrap: str, topic: str, since: dict[TopicPartition, int]) -> float:
+    """Seconds from the first to the last record written to `topic` after the offsets `since` (their timestamps)."""
+    until = await end_offsets(bootstrap, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    first, last = float("inf"), float("-inf")
+    try:
+        consumer.assign(list(since))
+        for tp, offset in since.items():
+            consumer.seek(tp, offset)
+        remaining = {tp: until[tp] - offset for tp, offset in since.items() if until[tp] > offset}
+        async with asyncio.timeout(60):
+            while remaining:
+                for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+                    for message in messages:
+                        if message.offset < until[tp]:
+                            first, last = min(first, message.timestamp), max(last, message.timestamp)
+                    if messages and messages[-1].offset >= until[tp] - 1:
+                        remaining.pop(tp, None)
+    finally:
+        await consumer.stop()
+    return max((last - first) / 1000, 0.001)
+
+
 async def custody_done(rig: Rig, timeout_s: float) -> int:
     """Wait until the workers' decided counts stop moving; their sum."""
     last, still_since, deadline = -1, time.perf_counter(), time.perf_counter() + timeout_s
@@ -174,16 +218,20 @@ async def stages(args: argparse.Namespace, rig: Rig, season: Season, spy: str | 
             await flood(http, plan, args.connections)
             gateway.end(began, args.events)
 
-        # The workers drain a backlog while they are still starting, so the stage's clock starts before they do and
-        # what starting alone costs (measured before stage 1, on an empty backlog) is taken off.
+        # The workers drain a backlog while they are still starting: their CPU is counted from before they start,
+        # less what starting alone costs (measured before stage 1, on an empty backlog), and the stage's time is the
+        # span of their decisions (the accepted records' timestamps), not the time since they were started.
+        accepted = rig.pipeline.topics.accepted
+        offsets = await end_offsets(rig.pipeline.kafka_bootstrap, accepted)
         custody = Stage("2. custody alone (inbound -> accepted)", rig, spy, ["custody-0", "custody-1"])
         began = custody.begin(attach=False)
         for number in range(2):
             await asyncio.to_thread(rig.workers.start, number)
         custody.attach()
         decided = await custody_done(rig, STAGE_TIMEOUT_S)
-        began = (began[0], began[1] + QUIET_S)  # the quiet wait is not work
-        custody.end(began, args.events, f" ({decided:,} inbound records: packed events and hand-offs)", start_up)
+        span = await decision_span(rig.pipeline.kafka_bootstrap, accepted, offsets)
+        units = f" ({decided:,} inbound records: packed events and hand-offs; first to last decision)"
+        custody.end(began, args.events, units, start_up, seconds=span)
 
         await asyncio.to_thread(rig.workers.start_ledger)
         ledger = Stage("3. ledger alone (accepted -> PostgreSQL)", rig, spy, ["ledger"])
