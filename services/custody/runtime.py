@@ -59,7 +59,7 @@ class Runtime:
             self.feed,
             store,
             self.send,
-            partitioner(inbound_partitions()),
+            self._routes["inbound"][1],
             trust_gateway_signatures=not settings.custody_rechecks_signatures,
         )
         self.registry_outcomes = RegistryOutcomes(self.feed, self.pool, settings.topics.registry, self.send)
