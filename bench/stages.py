@@ -126,10 +126,9 @@ def spied(name: str, path: Path, top: int = 25) -> list[str]:
 
 @dataclass(frozen=True)
 class StartUp:
-    """What starting the custody workers costs by itself: CPU seconds per process and the time until they are up."""
+    """What starting the custody workers costs by itself: CPU seconds per process."""
 
     cpu: dict[str, float]
-    seconds: float
 
     @property
     def total(self) -> float:
@@ -140,13 +139,12 @@ class StartUp:
 async def custody_start_up(rig: Rig) -> StartUp:
     """Start both custody workers on an empty backlog, measure what that costs until they are up, stop them."""
     meter = CpuMeter(rig.stack, rig.database, rig.services)
-    before, began = meter.snapshot(), time.perf_counter()
+    before = meter.snapshot()
     for number in range(2):
         await asyncio.to_thread(rig.workers.start, number)
-    seconds = time.perf_counter() - began
     spent = used(before, meter.snapshot())
     await asyncio.to_thread(rig.workers.stop_all)
-    return StartUp({name: spent.get(name, 0.0) for name in ("custody-0", "custody-1")}, seconds)
+    return StartUp({name: spent.get(name, 0.0) for name in ("custody-0", "custody-1")})
 
 
 async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:

@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
 from services.common import records
 from services.common.partitioning import declared_partitions, inbound_partitions, partitioner
-from services.common.producing import idempotent_producer
+from services.common.producing import idempotent_producer, send_batched
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import PipelineSettings
 from services.custody.engine import Emit
@@ -101,17 +101,7 @@ class Runtime:
             by_partition.setdefault((topic, partition), []).append(
                 (None if shared_key is None else shared_key.encode(), value)
             )
-        acks = []
-        for (topic, partition), group in by_partition.items():
-            batch = producer.create_batch()
-            for key, value in group:
-                if batch.append(key=key, value=value, timestamp=None) is None:  # full: send it, start another
-                    acks.append(await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-                    if batch.append(key=key, value=value, timestamp=None) is None:
-                        raise ValueError(f"a record of {len(value)} bytes does not fit in a batch for {topic}")
-            acks.append(await producer.send_batch(batch, topic, partition=partition))
-        await asyncio.gather(*acks)
+        await send_batched(producer, by_partition)
 
     async def guarded(self, step: Callable[[], Awaitable[None]]) -> None:
         """Run a step until it succeeds, backing off on failures (Kafka or PostgreSQL away); exit on a gap."""

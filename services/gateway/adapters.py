@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from events.custody.registry import Registry
 from services.common import records
+from services.common.producing import send_batched
 from services.common.registry_feed import RegistryFeed
 from services.common.settings import Topics
 from services.gateway.ports import Claim, ClaimStatus, ShipmentSeen
@@ -127,14 +128,12 @@ class KafkaPublisher:
         Custody pays a fixed cost per inbound record (faust's per-message machinery), so a request's events for one
         partition travel together; each still lands in its signer's partition, in the request's order.
         """
-        packed = records.pack_inbound(batch, self._partition_of)
-        futures = [
-            await self._producer.send(
-                self._topics.inbound, value, key=None if key is None else key.encode(), partition=p
+        routed: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = {}
+        for partition, key, value in records.pack_inbound(batch, self._partition_of):
+            routed.setdefault((self._topics.inbound, partition), []).append(
+                (None if key is None else key.encode(), value)
             )
-            for p, key, value in packed
-        ]
-        await asyncio.gather(*futures)
+        await send_batched(self._producer, routed)
 
     async def rejected(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """Append refused events."""
