@@ -88,20 +88,17 @@ class CustodyStore:
                 engine.claims[key] = value
 
     async def claim_lots(self, claims: dict[str, str]) -> dict[str, str]:
-        """Claim new lot ids for the events creating them; return the ones another event owns already."""
+        """Claim new lot ids for the events creating them; return the ones another event owns already.
+
+        One statement, and it reads each claim by its key: a conflicting row is locked and read at its latest
+        committed version (so a claim another worker commits while this one waits is seen, not missed), and the
+        cost does not grow with the number of lots ever claimed. Our own earlier claim (a step decided again after
+        a restart) is no conflict and writes nothing.
+        """
         if not claims:
             return {}
-        rows = await self._pool.fetch(
-            """WITH incoming AS (SELECT * FROM unnest($2::text[], $3::text[]) AS t(lot, event_id)),
-                    inserted AS (INSERT INTO lot_claims (topic, lot, event_id) SELECT $1, lot, event_id FROM incoming
-                                 ON CONFLICT (topic, lot) DO NOTHING RETURNING lot)
-               SELECT c.lot, c.event_id FROM lot_claims c JOIN incoming i USING (lot)
-               WHERE c.topic = $1 AND c.lot NOT IN (SELECT lot FROM inserted) AND c.event_id <> i.event_id""",
-            self.topic,
-            list(claims),
-            list(claims.values()),
-        )
-        return {row["lot"]: row["event_id"] for row in rows}
+        rows = await self._pool.fetch(_CLAIM_LOTS, self.topic, list(claims), list(claims.values()))
+        return {lot: owner for lot, owner in rows if owner != claims[lot]}
 
     async def persist(self, engine: PartitionEngine, expected_offset: int, next_offset: int) -> None:
         """Write what changed and the next offset in one statement; StaleWorkerError if someone else moved on.
@@ -154,6 +151,13 @@ SELECT 'seen', event_id, encode(digest, 'hex') FROM custody_seen
  WHERE topic = $1 AND partition = $2 AND event_id = ANY($5::text[])
 UNION ALL
 SELECT 'claim', lot, event_id FROM lot_claims WHERE topic = $1 AND lot = ANY($6::text[])
+"""
+
+_CLAIM_LOTS = """
+INSERT INTO lot_claims AS c (topic, lot, event_id)
+SELECT $1, lot, event_id FROM unnest($2::text[], $3::text[]) AS t(lot, event_id)
+ON CONFLICT (topic, lot) DO UPDATE SET event_id = c.event_id WHERE c.event_id <> EXCLUDED.event_id
+RETURNING c.lot, c.event_id
 """
 
 _PERSIST = """

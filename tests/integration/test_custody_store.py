@@ -5,6 +5,7 @@ A worker that lost its partition (another moved the offset on) writes nothing at
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -23,7 +24,7 @@ TOPIC = "inbound"
 @pytest.fixture
 async def pool(scratch_database: str) -> AsyncIterator[asyncpg.Pool]:
     await apply_migrations(scratch_database)
-    async with asyncpg.create_pool(scratch_database, min_size=1, max_size=2) as opened:
+    async with asyncpg.create_pool(scratch_database, min_size=1, max_size=3) as opened:
         yield opened
 
 
@@ -89,3 +90,31 @@ async def test_a_worker_that_lost_its_partition_writes_nothing(pool: asyncpg.Poo
         assert await db.fetchval("SELECT count(*) FROM custody_tallies") == 0
         assert await db.fetchval("SELECT next_offset FROM custody_partitions WHERE partition = 3") == 4
     assert ours.dirty.seen == {"late"}, "what was not written stays dirty"
+
+
+async def test_a_lot_id_is_claimed_once_and_the_owner_named_to_anyone_else(pool: asyncpg.Pool) -> None:
+    store = CustodyStore(pool, TOPIC)
+    assert await store.claim_lots({"LOT-A": "ev-1", "LOT-B": "ev-1"}) == {}
+    assert await store.claim_lots({"LOT-A": "ev-1"}) == {}, "the owner claiming again (a replayed step) is no conflict"
+    assert await store.claim_lots({"LOT-A": "ev-2", "LOT-C": "ev-2"}) == {"LOT-A": "ev-1"}
+    assert await CustodyStore(pool, "other-topic").claim_lots({"LOT-A": "ev-3"}) == {}, "claims are per topic"
+    async with pool.acquire() as db:
+        rows = await db.fetch("SELECT lot, event_id FROM lot_claims WHERE topic = $1", TOPIC)
+    owners = {row["lot"]: row["event_id"] for row in rows}
+    assert owners == {"LOT-A": "ev-1", "LOT-B": "ev-1", "LOT-C": "ev-2"}
+
+
+async def test_a_claim_committed_while_ours_waits_is_seen(pool: asyncpg.Pool) -> None:
+    """Two workers create the same lot id at once: the one that commits second is told who owns it."""
+    store = CustodyStore(pool, TOPIC)
+    async with pool.acquire() as other_worker:
+        transaction = other_worker.transaction()
+        await transaction.start()
+        await other_worker.execute(
+            "INSERT INTO lot_claims (topic, lot, event_id) VALUES ($1, 'LOT-RACE', 'ev-first')", TOPIC
+        )
+        ours = asyncio.create_task(store.claim_lots({"LOT-RACE": "ev-second", "LOT-FREE": "ev-second"}))
+        await asyncio.sleep(0.3)
+        assert not ours.done(), "our claim waits for the other worker's uncommitted one"
+        await transaction.commit()
+    assert await ours == {"LOT-RACE": "ev-first"}

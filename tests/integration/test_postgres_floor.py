@@ -50,3 +50,37 @@ async def test_an_edited_applied_migration_is_refused(scratch_database: str) -> 
     with pytest.raises(StackError) as refused:
         await migrations.apply_migrations(scratch_database, edited)
     assert refused.value.code == "stack.migration_edited"
+
+
+@pytest.mark.parametrize(
+    ("event_id", "allowed"),
+    [
+        ("a", True),
+        ("LOT-CECOMIP-2026.000123:x_y", True),
+        ("e" * 128, True),
+        ("e" * 129, False),
+        ("", False),
+        ("two words", False),
+        ("línea", False),
+        ("trailing\n", False),
+    ],
+)
+async def test_the_event_id_rule_holds_in_every_table_that_keeps_ids(
+    scratch_database: str, event_id: str, allowed: bool
+) -> None:
+    await migrations.apply_migrations(scratch_database)
+    conn = await asyncpg.connect(scratch_database)
+    inserts = [
+        "INSERT INTO submissions (event_id, digest, signer, type) VALUES ($1, $2, 'did:x', 'lot.registered')",
+        "INSERT INTO events (event_id, digest, type, source, subject, event_time, outcome, body)"
+        " VALUES ($1, $2, 'lot.registered', 'did:x', 'LOT-1', now(), 'accepted', '{}')",
+    ]
+    try:
+        for insert in inserts:
+            if allowed:
+                await conn.execute(insert, event_id, bytes(32))
+            else:
+                with pytest.raises(asyncpg.CheckViolationError):
+                    await conn.execute(insert, event_id, bytes(32))
+    finally:
+        await conn.close()
