@@ -17,20 +17,21 @@ from services.common.registry_feed import RegistryFeed
 from services.common.settings import Topics
 from services.gateway.ports import Claim, ClaimStatus, ShipmentSeen
 
+# Every claim is read by its key, so the cost does not grow with the claims and publications on record. A claim
+# another request holds is updated to itself: that locks it and returns its latest committed version, so a request
+# racing another with the same id sees that claim (and its digest) instead of a row its snapshot predates.
 _CLAIM = """
-WITH incoming AS (
-    SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[]) AS t(event_id, digest, signer, type)
-), inserted AS (
-    INSERT INTO submissions (event_id, digest, signer, type, publication)
-    SELECT event_id, digest, signer, type, $5 FROM incoming
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id
+WITH claimed AS (
+    INSERT INTO submissions AS s (event_id, digest, signer, type, publication)
+    SELECT *, $5::uuid FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[])
+    ON CONFLICT (event_id) DO UPDATE SET published = s.published
+    RETURNING s.event_id, s.digest, s.published, s.publication
 )
-SELECT i.event_id,
-       (i.event_id IN (SELECT event_id FROM inserted)) AS inserted,
-       s.digest AS stored_digest,
-       (s.published OR EXISTS (SELECT FROM publications p WHERE p.publication = s.publication)) AS published
-FROM incoming i LEFT JOIN submissions s ON s.event_id = i.event_id
+SELECT event_id,
+       publication IS NOT DISTINCT FROM $5::uuid AS inserted,
+       digest AS stored_digest,
+       published OR (SELECT true FROM publications p WHERE p.publication = c.publication) IS NOT NULL AS published
+FROM claimed c
 """
 _MARK_PUBLISHED = """
 WITH request AS (

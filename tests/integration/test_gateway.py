@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import uuid4
 
@@ -151,5 +152,33 @@ async def test_a_claim_whose_request_never_reached_kafka_is_published_by_the_nex
         await submissions.mark_published(crashed, [])  # a request's own claims: one row, no update
         assert await submissions.claim([second], uuid4()) == {"ev-2": "duplicate"}
         assert await submissions.claim([other], uuid4()) == {"ev-1": "conflict"}
+    finally:
+        await pool.close()
+
+
+async def test_a_claim_racing_an_uncommitted_one_sees_it_once_committed(pipeline: PipelineSettings) -> None:
+    """A client retries while its first request is still claiming: the retry is neither lost nor a conflict."""
+    pool = await asyncpg.create_pool(pipeline.database_url, min_size=1, max_size=3)
+    try:
+        submissions = PostgresSubmissions(pool)
+        original = Claim("ev-race", b"\x05" * 32, "a", "lot.extracted")
+        reused = Claim("ev-race-2", b"\x06" * 32, "a", "lot.extracted")
+        async with pool.acquire() as first_request:
+            transaction = first_request.transaction()
+            await transaction.start()
+            await first_request.execute(
+                "INSERT INTO submissions (event_id, digest, signer, type, publication) VALUES"
+                " ($1, $2, 'a', 'lot.extracted', $5), ($3, $4, 'a', 'lot.extracted', $5)",
+                original.event_id,
+                original.digest,
+                reused.event_id,
+                b"\x07" * 32,
+                uuid4(),
+            )
+            retry = asyncio.create_task(submissions.claim([original, reused], uuid4()))
+            await asyncio.sleep(0.3)
+            assert not retry.done(), "the retry waits for the first request's claim"
+            await transaction.commit()
+        assert await retry == {"ev-race": "unpublished", "ev-race-2": "conflict"}
     finally:
         await pool.close()
