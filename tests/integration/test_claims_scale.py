@@ -61,7 +61,9 @@ async def record_claims(db: asyncpg.Connection, rows: int) -> None:
         rows,
         bytes(32),
     )
-    await db.execute("INSERT INTO publications (publication) SELECT publication FROM submissions ON CONFLICT DO NOTHING")
+    await db.execute(
+        "INSERT INTO publications (publication) SELECT publication FROM submissions ON CONFLICT DO NOTHING"
+    )
 
 
 async def lot_claim_pages(db: asyncpg.Connection, taken_from: int) -> int:
