@@ -27,11 +27,11 @@ WITH claimed AS (
     ON CONFLICT (event_id) DO UPDATE SET published = s.published
     RETURNING s.event_id, s.digest, s.published, s.publication
 )
-SELECT event_id,
-       publication IS NOT DISTINCT FROM $5::uuid AS inserted,
-       digest AS stored_digest,
-       published OR (SELECT true FROM publications p WHERE p.publication = c.publication) IS NOT NULL AS published
-FROM claimed c
+SELECT event_id, inserted, digest AS stored_digest,
+       CASE WHEN inserted THEN false
+            ELSE published OR (SELECT true FROM publications p WHERE p.publication = c.publication) IS NOT NULL
+       END AS published
+FROM (SELECT *, publication IS NOT DISTINCT FROM $5::uuid AS inserted FROM claimed) c
 """
 _MARK_PUBLISHED = """
 WITH request AS (
