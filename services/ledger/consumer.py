@@ -88,6 +88,8 @@ class LedgerConsumer:
             auto_offset_reset="earliest",
             client_id="goldtrace-ledger",
             max_partition_fetch_bytes=FETCH_BYTES,  # ~1.3 KB records: room for a whole batch in one fetch
+            fetch_min_bytes=self._settings.fetch_min_bytes,
+            fetch_max_wait_ms=self._settings.fetch_wait_ms,
         )
         await consumer.start()
         self._consumer = consumer

@@ -23,6 +23,7 @@ def test_defaults_follow_the_stack(tmp_path: Path) -> None:
     assert settings.database_url == "postgresql://x/y"
     assert settings.kafka_bootstrap == "127.0.0.1:19092"
     assert (settings.head_interval_s, settings.batch_max_records) == (5.0, 2000)
+    assert (settings.fetch_min_bytes, settings.fetch_wait_ms) == (256 * 1024, 100)
 
 
 def test_everything_can_be_set(tmp_path: Path) -> None:
@@ -36,6 +37,8 @@ def test_everything_can_be_set(tmp_path: Path) -> None:
         "GOLDTRACE_LEDGER_HEAD_INTERVAL_S": "0.5",
         "GOLDTRACE_LEDGER_BATCH_RECORDS": "100",
         "GOLDTRACE_LEDGER_POLL_MS": "50",
+        "GOLDTRACE_LEDGER_FETCH_MIN_BYTES": "1",
+        "GOLDTRACE_LEDGER_FETCH_WAIT_MS": "20",
         "GOLDTRACE_LEDGER_PORT": "28083",
     }
     settings = LedgerSettings.from_env(env)
@@ -47,6 +50,7 @@ def test_everything_can_be_set(tmp_path: Path) -> None:
     assert settings.log_key_file == tmp_path / "elsewhere.pem"
     assert settings.log_keyid == "arm-log-2026"
     assert (settings.head_interval_s, settings.batch_max_records, settings.poll_timeout_ms) == (0.5, 100, 50)
+    assert (settings.fetch_min_bytes, settings.fetch_wait_ms) == (1, 20)
     assert settings.http_port == 28083
 
 
