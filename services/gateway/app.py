@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter as Counts
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -12,7 +13,7 @@ import asyncpg
 import orjson
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from events.codec import MAX_BATCH_BYTES, SignedEvent, decode_batch, decode_event
@@ -101,7 +102,7 @@ def create_app(settings: PipelineSettings) -> FastAPI:
         responses=SUBMIT_RESPONSES,
         openapi_extra=SUBMIT_BODY,
     )
-    async def submit(request: Request) -> JSONResponse:
+    async def submit(request: Request) -> Response:
         began = time.perf_counter()
         _check_content_type(request)
         body = await _read_limited(request)
@@ -117,11 +118,12 @@ def create_app(settings: PipelineSettings) -> FastAPI:
                 "nothing was lost, send the same request again.",
                 RETRY_AFTER,
             ) from error
-        for result in results:
-            outcomes.labels(result.status).inc()
+        for status, count in Counts(result.status for result in results).items():
+            outcomes.labels(status).inc(count)
         latency.observe(time.perf_counter() - began)
-        if not single:
-            return JSONResponse([r.as_json() for r in results], status_code=202)
+        if not single:  # orjson: the same compact JSON as JSONResponse writes, for up to 1,000 answers at once
+            answers = orjson.dumps([r.as_json() for r in results])
+            return Response(answers, status_code=202, media_type="application/json")
         if results[0].status == "rejected":  # one event refused: the request is refused (the event is kept)
             return _refused(results[0])
         return JSONResponse(results[0].as_json(), status_code=202)
