@@ -354,8 +354,10 @@ class PartitionEngine:
 
     def _expire_parked(self, record: dict[str, Any]) -> list[Emit]:
         """Decide parked events older than the receipt window, measured in this partition's event time."""
+        if not self.parking:
+            return []
         now = record_time(record)
-        if now is None or not self.parking:
+        if now is None:
             return []
         emits: list[Emit] = []
         for lot in self.parking.expired(now, self.policy.receipt_window_seconds):
