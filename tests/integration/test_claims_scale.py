@@ -10,7 +10,7 @@ index adds at most a page or two per key).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from uuid import uuid4
 
@@ -79,17 +79,12 @@ async def gateway_claim_pages(db: asyncpg.Connection, taken_from: int) -> int:
     return await pages_touched(db, _CLAIM, ids, [bytes(32)] * n, ["a"] * n, ["lot.extracted"] * n, uuid4())
 
 
-async def test_a_lot_claim_costs_the_same_with_many_claims_on_record(db: asyncpg.Connection) -> None:
+@pytest.mark.parametrize("claim_pages", [lot_claim_pages, gateway_claim_pages], ids=["lot claims", "gateway claims"])
+async def test_a_claim_costs_the_same_with_many_claims_on_record(
+    db: asyncpg.Connection, claim_pages: Callable[[asyncpg.Connection, int], Awaitable[int]]
+) -> None:
     await record_claims(db, 500)
-    few = await lot_claim_pages(db, 500)
+    few = await claim_pages(db, 500)
     await record_claims(db, 20_000)
-    many = await lot_claim_pages(db, 20_000)
-    assert many <= few + 2 * 2 * KEYS, f"{few} pages with 500 claims on record, {many} with 20,500"
-
-
-async def test_a_gateway_claim_costs_the_same_with_many_claims_on_record(db: asyncpg.Connection) -> None:
-    await record_claims(db, 500)
-    few = await gateway_claim_pages(db, 500)
-    await record_claims(db, 20_000)
-    many = await gateway_claim_pages(db, 20_000)
+    many = await claim_pages(db, 20_000)
     assert many <= few + 2 * 2 * KEYS, f"{few} pages with 500 claims on record, {many} with 20,500"
