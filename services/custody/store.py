@@ -167,7 +167,7 @@ WITH moved AS (
     RETURNING 1
 ), lots AS (
     INSERT INTO custody_lots (topic, partition, lot, state)
-    SELECT $1, $2, k, v FROM unnest($6::text[], $7::jsonb[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
+    SELECT $1, $2, k, v FROM unnest($6::text[], $7::json[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
     ON CONFLICT (topic, partition, lot) DO UPDATE SET state = EXCLUDED.state
 ), tallies AS (
     INSERT INTO custody_tallies (topic, partition, key, fine_mg)
@@ -179,7 +179,7 @@ WITH moved AS (
     ON CONFLICT (topic, partition, event_id) DO UPDATE SET digest = EXCLUDED.digest
 ), parked AS (
     INSERT INTO custody_parked (topic, partition, lot, records)
-    SELECT $1, $2, k, v FROM unnest($12::text[], $13::jsonb[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
+    SELECT $1, $2, k, v FROM unnest($12::text[], $13::json[]) AS t(k, v) WHERE EXISTS (SELECT FROM moved)
     ON CONFLICT (topic, partition, lot) DO UPDATE SET records = EXCLUDED.records
 ), marks AS (
     INSERT INTO custody_shipment_marks (topic, partition, shipment, mark)

@@ -229,7 +229,7 @@ async def undecided(database_url: str) -> str:
     """Where the events the ledger lacks are: parked in custody, or nowhere the database knows."""
     db = await asyncpg.connect(database_url)
     try:
-        parked = await db.fetch("SELECT partition, lot, jsonb_array_length(records) AS n FROM custody_parked")
+        parked = await db.fetch("SELECT partition, lot, json_array_length(records) AS n FROM custody_parked")
         missing = await db.fetch(
             "SELECT s.event_id, s.type, s.signer FROM submissions s LEFT JOIN events e USING (event_id) "
             "WHERE e.event_id IS NULL ORDER BY s.event_id LIMIT 20"
