@@ -7,6 +7,7 @@ import pytest
 
 from services.stack import migrations
 from services.stack.errors import StackError
+from tests.id_cases import ID_CASES
 
 pytestmark = pytest.mark.integration
 
@@ -52,19 +53,7 @@ async def test_an_edited_applied_migration_is_refused(scratch_database: str) -> 
     assert refused.value.code == "stack.migration_edited"
 
 
-@pytest.mark.parametrize(
-    ("event_id", "allowed"),
-    [
-        ("a", True),
-        ("LOT-CECOMIP-2026.000123:x_y", True),
-        ("e" * 128, True),
-        ("e" * 129, False),
-        ("", False),
-        ("two words", False),
-        ("línea", False),
-        ("trailing\n", False),
-    ],
-)
+@pytest.mark.parametrize(("event_id", "allowed"), ID_CASES)
 async def test_the_event_id_rule_holds_in_every_table_that_keeps_ids(
     scratch_database: str, event_id: str, allowed: bool
 ) -> None:
