@@ -7,11 +7,17 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import settings
 
 from services.stack import postgres
 from services.stack.kafka import metadata_answers
 from services.stack.settings import StackSettings
 from tests.databases import scratch_database_on
+
+# The property tests run beside Kafka, PostgreSQL and the services on 2 busy cores: a pause of the machine is not a
+# slow example, so no example has a deadline (hypothesis's default is 200 ms).
+settings.register_profile("goldtrace", deadline=None)
+settings.load_profile("goldtrace")
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import asyncpg
 from fastapi import FastAPI
@@ -14,8 +15,14 @@ from services.common.settings import PipelineSettings
 from services.query import audit_api, dashboard_api, log_api, lots_api, pages_api
 
 
-def create_app(settings: PipelineSettings) -> FastAPI:
-    """The query app; its database pool opens in the lifespan, never at import."""
+def wall_clock() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
+def create_app(settings: PipelineSettings, clock: Callable[[], datetime] = wall_clock) -> FastAPI:
+    """The query app; its database pool opens in the lifespan, never at import. `clock` is the time its reports and
+    verdicts are made at (clock-dependent findings, lapsed certificates)."""
     metrics = CollectorRegistry()
 
     @asynccontextmanager
@@ -43,6 +50,7 @@ def create_app(settings: PipelineSettings) -> FastAPI:
             ok = False
         return {"database": "ok" if ok else "down"}
 
+    app.state.clock = clock
     install_common(app, metrics, health)
     app.include_router(lots_api.router)
     app.include_router(log_api.router)

@@ -5,7 +5,7 @@ Who may read what is in services/query/audit/README.md; the dependencies are in 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -32,7 +32,7 @@ from services.query.audit.participant_sql import EventsQuery, participant_known,
 from services.query.audit.report import TABLE_NAMES, TableName
 from services.query.audit.report_facts import Period
 from services.query.audit.report_sql import read_report
-from services.query.deps import Pool
+from services.query.deps import Now, Pool
 from services.query.lots_api import json_response
 
 router = APIRouter(tags=["audit"])
@@ -116,6 +116,7 @@ async def get_report(
     caller: Authenticated,
     pool: Pool,
     request: Request,
+    now: Now,
     first_day: FirstDay = None,
     last_day: LastDay = None,
     format: Literal["json", "csv"] | None = None,
@@ -131,7 +132,7 @@ async def get_report(
             "report.table_required",
             f"Name the table to download as CSV with ?table=, one of: {', '.join(TABLE_NAMES)}.",
         )
-    report = await read_report(pool, organization, period, datetime.now(UTC), DEFAULT_POLICY)
+    report = await read_report(pool, organization, period, now, DEFAULT_POLICY)
     if report is None:
         raise HttpError(
             404,

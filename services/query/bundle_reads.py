@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import datetime
 from typing import Final
 
 import asyncpg
@@ -33,9 +34,9 @@ _ANY_ADDRESS: Final = ("", "0.0.0.0", "::")  # noqa: S104 (compared with, not bo
 log = logging.getLogger(__name__)
 
 
-async def lot_bundle(pool: asyncpg.Pool, settings: PipelineSettings, lot: str) -> bytes | None:
-    """The bundle of a lot as JSON bytes; None when nothing is stored about the lot."""
-    checked = await check_lot(pool, settings.anchor, lot)
+async def lot_bundle(pool: asyncpg.Pool, settings: PipelineSettings, lot: str, now: datetime) -> bytes | None:
+    """The bundle of a lot, judged at `now`, as JSON bytes; None when nothing is stored about the lot."""
+    checked = await check_lot(pool, settings.anchor, lot, now)
     if checked is None:
         return None
     events = checked.upstream.events

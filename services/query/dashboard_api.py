@@ -10,7 +10,6 @@ anything. The data come from the audit API's modules: findings (`findings_sql`),
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import parse_qs, urlencode
 
@@ -25,7 +24,7 @@ from services.query.audit.findings_sql import FindingsQuery, read_findings
 from services.query.audit.report_sql import read_report
 from services.query.dashboard_filters import parse_filters
 from services.query.dashboard_reads import organizations
-from services.query.deps import Pool
+from services.query.deps import Now, Pool
 from services.query.web.audit_pages import (
     CSV_TABLES,
     Session,
@@ -150,7 +149,7 @@ async def findings_page(request: Request, pool: Pool) -> HTMLResponse:
     response_class=HTMLResponse,
     summary="An organization's report with charts: production against capacity, premium, gender shares (HTML)",
 )
-async def organization_page(organization: str, request: Request, pool: Pool) -> HTMLResponse:
+async def organization_page(organization: str, request: Request, pool: Pool, now: Now) -> HTMLResponse:
     """The organization's report for a period (`from`, `to`), its latest findings and its tables as CSV."""
     lang = _language(request)
     try:
@@ -161,7 +160,7 @@ async def organization_page(organization: str, request: Request, pool: Pool) -> 
     period = parse_filters({k: v for k, v in request.query_params.items() if k in ("from", "to")}).period
     report = None
     if ORGANIZATION_ID.fullmatch(organization):
-        report = await read_report(pool, organization, period, datetime.now(UTC), DEFAULT_POLICY)
+        report = await read_report(pool, organization, period, now, DEFAULT_POLICY)
     if report is None:
         return _page(request, render_missing_organization(lang, session, organization), lang, 404)
     async with pool.acquire() as db:

@@ -1,7 +1,8 @@
-"""FastAPI dependencies of the query service: the database pool and the settings, set on app.state by the lifespan."""
+"""FastAPI dependencies of the query service: the database pool, the settings and the clock, set on app.state."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import asyncpg
@@ -20,5 +21,12 @@ async def _settings(request: Request) -> PipelineSettings:
     return settings
 
 
+async def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
 Pool = Annotated[asyncpg.Pool, Depends(_pool)]
 Settings = Annotated[PipelineSettings, Depends(_settings)]
+Now = Annotated[datetime, Depends(_now)]
+"""The time reports and verdicts are made at: the app's clock (the wall clock, unless a test pins it)."""

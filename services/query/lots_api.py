@@ -13,7 +13,7 @@ from services.common.http import HttpError
 from services.common.openapi import error_responses
 from services.query.api_models import BundleOut, LotProvenance, LotState
 from services.query.bundle_reads import lot_bundle
-from services.query.deps import Pool, Settings
+from services.query.deps import Now, Pool, Settings
 from services.query.provenance_reads import lot_provenance
 from services.query.upstream_reads import lot_row
 
@@ -64,9 +64,9 @@ async def get_lot(lot: LotId, pool: Pool) -> Response:
     response_model=LotProvenance,
     responses=error_responses(404, 422),
 )
-async def get_provenance(lot: LotId, pool: Pool, settings: Settings) -> Response:
+async def get_provenance(lot: LotId, pool: Pool, settings: Settings, now: Now) -> Response:
     """The kernel's verdict over the stored events of the lot's history (200 even when not verified)."""
-    document = await lot_provenance(pool, settings, lot)
+    document = await lot_provenance(pool, settings, lot, now)
     if document is None:
         raise _not_found(lot)
     return json_response(document)
@@ -82,9 +82,9 @@ async def get_provenance(lot: LotId, pool: Pool, settings: Settings) -> Response
         200: {"description": "The bundle, as an attachment", "content": {JSON: {}}},
     },
 )
-async def get_bundle(lot: LotId, pool: Pool, settings: Settings) -> Response:
+async def get_bundle(lot: LotId, pool: Pool, settings: Settings, now: Now) -> Response:
     """The bundle of the lot, as a file to save (Content-Disposition: attachment)."""
-    body = await lot_bundle(pool, settings, lot)
+    body = await lot_bundle(pool, settings, lot, now)
     if body is None:
         raise _not_found(lot)
     disposition = f'attachment; filename="goldtrace-bundle-{lot}.json"'

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from events.model.types import ID_PATTERN
 from services.common.http import HttpError
 from services.common.settings import PipelineSettings
-from services.query.deps import Pool, Settings
+from services.query.deps import Now, Pool, Settings
 from services.query.provenance_reads import lot_provenance
 from services.query.web.i18n import (
     LANGUAGE_COOKIE,
@@ -106,12 +106,12 @@ def _not_found(
     summary="The lot's verification page (HTML, Spanish or English)",
     responses={404: {"description": "No record of the lot (an HTML page)"}, 422: HTML_REFUSAL},
 )
-async def verify_page(lot: str, request: Request, pool: Pool, settings: Settings) -> HTMLResponse:
+async def verify_page(lot: str, request: Request, pool: Pool, settings: Settings, now: Now) -> HTMLResponse:
     """Tell the lot's story in plain words: verified or not and why, origins, women's share, premium, each step."""
     if not LOT_ID.fullmatch(lot):
         return _not_found(request, settings, lot, "malformed")
     try:
-        provenance = await lot_provenance(pool, settings, lot)
+        provenance = await lot_provenance(pool, settings, lot, now)
     except HttpError as error:  # a history too large to judge here, say: a page, not JSON
         return _not_found(request, settings, lot, "error", error.status)
     if provenance is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import asyncpg
@@ -44,13 +44,13 @@ class Checked:
     checked_at: datetime
 
 
-async def check_lot(pool: asyncpg.Pool, anchor: TrustAnchor, lot: str, now: datetime | None = None) -> Checked | None:
-    """Fetch the lot's history and judge it; None when nothing at all is stored about the lot."""
+async def check_lot(pool: asyncpg.Pool, anchor: TrustAnchor, lot: str, now: datetime) -> Checked | None:
+    """Fetch the lot's history and judge it at `now`; None when nothing at all is stored about the lot."""
     async with pool.acquire() as db:
         upstream = await fetch_upstream(db, lot, anchor.participant)
     if not upstream.known:
         return None
-    return judge(upstream, anchor, now or datetime.now(UTC))
+    return judge(upstream, anchor, now)
 
 
 class ReplayMemo:
@@ -107,8 +107,10 @@ def judge(upstream: Upstream, anchor: TrustAnchor, now: datetime, memo: ReplayMe
     return Checked(upstream, ordered, replayed, verdict, now)
 
 
-async def lot_provenance(pool: asyncpg.Pool, settings: PipelineSettings, lot: str) -> dict[str, Any] | None:
-    """The provenance document of a lot (None when nothing is known about it); its shape is stable:
+async def lot_provenance(
+    pool: asyncpg.Pool, settings: PipelineSettings, lot: str, now: datetime
+) -> dict[str, Any] | None:
+    """The provenance document of a lot at `now` (None when nothing is known about it); its shape is stable:
 
     {
       "lot": id, "verified": bool, "checked_at": RFC 3339,
@@ -132,7 +134,7 @@ async def lot_provenance(pool: asyncpg.Pool, settings: PipelineSettings, lot: st
       "graph": {"lots": [ids], "edges": [{lot, input_lot, event_id, process}]}
     }
     """
-    checked = await check_lot(pool, settings.anchor, lot)
+    checked = await check_lot(pool, settings.anchor, lot, now)
     return None if checked is None else provenance_document(checked)
 
 

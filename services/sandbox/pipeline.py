@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -40,24 +42,58 @@ async def private_pipeline(
     )
 
 
-async def read_topic(
-    bootstrap: str, topic: str, partitions: int, expected: int, seconds: float = 30.0
-) -> list[tuple[str, dict[str, Any], int]]:
-    """Read (key, record, partition) from every partition of a topic until `expected` records arrived."""
+Read = list[tuple[str, dict[str, Any], int]]
+
+
+async def read_topic(bootstrap: str, topic: str, partitions: int, expected: int, seconds: float = 120.0) -> Read:
+    """Read (key, record, partition) from every partition of a topic until `expected` events arrived.
+
+    Events, not records: a record naming an event (`{"event": {"id": ...}}`) counts once per event id, however
+    often it was sent (at-least-once delivery re-sends what a killed worker had sent but not yet marked done); any
+    other record (a packed `events` record, a refusal of unreadable bytes) counts on its own. Every record read is
+    returned, re-sent ones included.
+    """
+    found: Read = []
+    events: set[str] = set()
+    others = 0
+    async with _reader(bootstrap, topic, partitions) as consumer, asyncio.timeout(seconds):
+        while len(events) + others < expected:
+            for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+                for message in messages:
+                    record = records.decode(message.value)
+                    found.append(("" if message.key is None else message.key.decode(), record, tp.partition))
+                    event = record.get("event")
+                    if isinstance(event, dict) and isinstance(event.get("id"), str):
+                        events.add(event["id"])
+                    else:
+                        others += 1
+    return found
+
+
+async def read_to_end(bootstrap: str, topic: str, partitions: int, seconds: float = 30.0) -> Read:
+    """Read (key, record, partition) of every record a topic holds now (up to its end offsets when called)."""
+    found: Read = []
+    async with _reader(bootstrap, topic, partitions) as consumer, asyncio.timeout(seconds):
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+                found.extend(
+                    ("" if m.key is None else m.key.decode(), records.decode(m.value), tp.partition)
+                    for m in messages
+                    if m.offset < ends[tp]
+                )
+    return found
+
+
+@asynccontextmanager
+async def _reader(bootstrap: str, topic: str, partitions: int) -> AsyncIterator[AIOKafkaConsumer]:
+    """A consumer of every partition of `topic`, from the beginning, outside any group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
-    found: list[tuple[str, dict[str, Any], int]] = []
     try:
         assigned = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
-        async with asyncio.timeout(seconds):
-            while len(found) < expected:
-                for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
-                    found.extend(
-                        ("" if m.key is None else m.key.decode(), records.decode(m.value), tp.partition)
-                        for m in messages
-                    )
+        yield consumer
     finally:
         await consumer.stop()
-    return found

@@ -61,10 +61,17 @@ async def desktop(browser: Browser) -> AsyncIterator[tuple[BrowserContext, Page]
     await context.close()
 
 
+async def follow(page: Page, selector: str) -> None:
+    """Click what navigates, and wait until the new page has loaded (a click waits only until it starts loading,
+    and counting elements does not wait for them)."""
+    await page.click(selector)
+    await page.wait_for_load_state("load")
+
+
 async def sign_in(page: Page, query_url: str, token: str) -> None:
     await page.goto(f"{query_url}/audit")
     await page.fill("#token", token)
-    await page.click("#sign-in")
+    await follow(page, "#sign-in")
 
 
 async def test_an_auditor_signs_in_and_sees_the_seasons_findings(
@@ -90,7 +97,7 @@ async def test_an_auditor_signs_in_and_sees_the_seasons_findings(
     await page.screenshot(path=artifacts / "audit-findings-es.png", full_page=True)
 
     await page.select_option("select[name='kind']", "pallaqueras.above_monthly_limit")
-    await page.click("#filters button[type='submit']")
+    await follow(page, "#filters button[type='submit']")
     assert "kind=pallaqueras.above_monthly_limit" in page.url
     shown = await page.locator("#findings li.finding").count()
     assert shown == 1
@@ -102,7 +109,7 @@ async def test_cecomips_report_has_its_charts_womens_groups_and_its_csv(
 ) -> None:
     context, page = desktop
     await sign_in(page, query_url, tokens["auditor"])
-    await page.click(f"a[href='/audit/organizations/{cast.CECOMIP}']")
+    await follow(page, f"a[href='/audit/organizations/{cast.CECOMIP}']")
     assert page.url.startswith(f"{query_url}/audit/organizations/{cast.CECOMIP}")
     html = await page.content()
     assert len(html.encode()) < MAX_PAGE_BYTES
@@ -129,6 +136,7 @@ async def test_cecomips_report_has_its_charts_womens_groups_and_its_csv(
     assert int(groups[cast.BATEADORAS][6]) > 0  # the bateadoras' share of CECOMIP's fine gold, in basis points
 
     await page.get_by_role("link", name="English").click()
+    await page.wait_for_load_state("load")
     assert "Production against capacity" in await page.inner_text("#chart-production")
     await page.screenshot(path=artifacts / "audit-cecomip-en.png", full_page=True)
 
@@ -146,7 +154,7 @@ async def test_signing_out_and_the_refusals(
 
         await sign_in(page, query_url, tokens["auditor"])
         await page.screenshot(path=artifacts / "audit-findings-phone-es.png", full_page=True)
-        await page.click("#logout")
+        await follow(page, "#logout")
         assert await page.locator("#token").count() == 1
         assert not [c for c in await context.cookies() if c["name"] == "goldtrace_token"]
 

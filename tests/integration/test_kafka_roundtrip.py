@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from services.sandbox.pipeline import read_to_end, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -65,3 +68,28 @@ async def test_idempotent_producer_round_trip_over_partitions(kafka_bootstrap: s
         order_of_key[key].append(value)
     assert all(len(p) == 1 for p in partitions_of_key.values()), "one key always lands in one partition"
     assert all(values == sorted(values) for values in order_of_key.values()), "order kept per key"
+
+
+async def test_the_test_readers_count_events_not_records(kafka_bootstrap: str, unique_name: str) -> None:
+    """read_topic waits for distinct events (a re-sent record counts once); read_to_end stops at the end offsets."""
+    await _create_topic(kafka_bootstrap, unique_name)
+    sent: list[dict[str, object]] = [
+        {"event": {"id": "ev-1"}}, {"event": {"id": "ev-1"}}, {"event": None, "raw": "{"}, {"event": {"id": "ev-2"}},
+    ]  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        for record in sent[:3]:
+            await producer.send_and_wait(unique_name, orjson.dumps(record), partition=0)
+        # ev-1 twice and one record without an id: two events so far, so waiting for three must time out
+        with pytest.raises(TimeoutError):
+            await read_topic(kafka_bootstrap, unique_name, PARTITIONS, expected=3, seconds=3)
+        assert [r for _, r, _ in await read_to_end(kafka_bootstrap, unique_name, PARTITIONS)] == sent[:3]
+        await producer.send_and_wait(unique_name, orjson.dumps(sent[3]), partition=2)
+    finally:
+        await producer.stop()
+    found = await read_topic(kafka_bootstrap, unique_name, PARTITIONS, expected=3)
+    assert sorted(((p, r["raw"] if r["event"] is None else r["event"]["id"]) for _, r, p in found)) == [
+        (0, "ev-1"), (0, "ev-1"), (0, "{"), (2, "ev-2"),
+    ]  # fmt: skip
+    assert len(await read_to_end(kafka_bootstrap, unique_name, PARTITIONS)) == len(sent)

@@ -12,6 +12,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,9 @@ from tests.integration.audit.season import AuditSeason, audit_season
 from tests.unit.events.scenario import AUTHORITY, ECO_ASMO, TRADER, Scenario
 
 LOG_KEYID = "audit-test-log"
+AUDIT_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+"""The query app's clock in these tests: inside the season's certificates (2026), so only the season itself makes a
+certificate lapse, whatever day the suite runs on."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ async def audit_world(
         anchor_signature=sign_anchor(pipeline.anchor, LOG_KEYID, key.private_key),
     )
     tokens = await _issue_tokens(audit_database)
-    app = create_app(settings)
+    app = create_app(settings, clock=lambda: AUDIT_NOW)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://query") as query:
@@ -146,7 +150,8 @@ def _free_port() -> int:
 async def query_url(audit_world: AuditWorld) -> AsyncIterator[str]:
     """The query app served over real HTTP (uvicorn in this event loop), for the command-line tests."""
     port = _free_port()
-    config = uvicorn.Config(create_app(audit_world.settings), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(audit_world.settings, clock=lambda: AUDIT_NOW)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(30):

@@ -7,6 +7,7 @@ workers and the ledger as processes, and a few clients that follow Retry-After. 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -44,16 +45,34 @@ async def start_pipeline(workers: Workers) -> None:
 
 
 async def traffic_under_way(
-    gateway: httpx.AsyncClient, workers: Workers, expected: Season, pause_s: float
+    gateway: httpx.AsyncClient, workers: Workers, expected: Season, pause_s: float, gate: asyncio.Event
 ) -> tuple[Tally, asyncio.Task[None]]:
-    """Start the pipeline, deliver the registry world, and set three clients sending the custody chains."""
+    """Start the pipeline, deliver the registry world, and set three clients sending the custody chains while the
+    gate is open."""
     await start_pipeline(workers)
     tally = Tally()
     await deliver(gateway, expected.world, tally)
     clients = asyncio.create_task(
-        run_clients(gateway, expected.chains, tally, clients=3, per_request=3, pause_s=pause_s)
+        run_clients(gateway, expected.chains, tally, clients=3, per_request=3, pause_s=pause_s, gate=gate)
     )
     return tally, clients
+
+
+async def held(gate: asyncio.Event, stop: Callable[[], float]) -> float:
+    """Close the gate (the clients finish the request they are in), run `stop`, open the gate again: the rest of
+    the traffic then meets the outage, however long stopping took. Returns what `stop` returned."""
+    gate.clear()
+    try:
+        return await asyncio.to_thread(stop)
+    finally:
+        gate.set()
+
+
+def open_gate() -> asyncio.Event:
+    """A gate the clients pass freely until `held` closes it."""
+    gate = asyncio.Event()
+    gate.set()
+    return gate
 
 
 async def test_broker_stopped_and_restarted_while_the_gateway_accepts(
@@ -64,9 +83,10 @@ async def test_broker_stopped_and_restarted_while_the_gateway_accepts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     expected = season(LOTS)
-    tally, clients = await traffic_under_way(private_gateway, private_workers, expected, pause_s=0.1)
+    gate = open_gate()
+    tally, clients = await traffic_under_way(private_gateway, private_workers, expected, pause_s=0.1, gate=gate)
     await when(lambda: tally.chains_done >= LOTS // 8)  # most of the traffic is still to come
-    stopped_s = await asyncio.to_thread(private_stack.stop_kafka)
+    stopped_s = await held(gate, private_stack.stop_kafka)
     await asyncio.sleep(BROKER_OUTAGE_S)  # clients keep sending to a gateway whose broker is away
     during = tally.statuses[503]
     started_s = await asyncio.to_thread(private_stack.start_kafka)
@@ -90,9 +110,10 @@ async def test_postgres_stopped_and_restarted_while_the_ledger_writes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     expected = season(LOTS)
-    tally, clients = await traffic_under_way(private_gateway, private_workers, expected, pause_s=0.05)
+    gate = open_gate()
+    tally, clients = await traffic_under_way(private_gateway, private_workers, expected, pause_s=0.05, gate=gate)
     await when(lambda: tally.chains_done >= LOTS // 3)
-    stopped_s = await asyncio.to_thread(private_stack.stop_postgres)
+    stopped_s = await held(gate, private_stack.stop_postgres)
     status = await private_gateway.get(f"/v1/events/{expected.world[0].id}")
     assert (status.status_code, status.json()["error"]) == (503, "service.unavailable"), status.text
     assert status.headers["retry-after"].isdigit()

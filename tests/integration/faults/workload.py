@@ -147,12 +147,15 @@ async def deliver(gateway: httpx.AsyncClient, events: Sequence[SignedEvent], tal
 
 async def run_clients(
     gateway: httpx.AsyncClient, chains: Sequence[list[SignedEvent]], tally: Tally, *, clients: int, per_request: int,
-    pause_s: float,
+    pause_s: float, gate: asyncio.Event | None = None,
 ) -> None:  # fmt: skip
-    """Each client sends its share of chains, `per_request` chains per request, pausing between requests."""
+    """Each client sends its share of chains, `per_request` chains per request, pausing between requests (and, with
+    a `gate`, holding each request until the gate is open)."""
 
     async def client(mine: Sequence[list[SignedEvent]]) -> None:
         for start in range(0, len(mine), per_request):
+            if gate is not None:
+                await gate.wait()
             group = mine[start : start + per_request]
             await deliver(gateway, [e for chain in group for e in chain], tally)
             tally.chains_done += len(group)

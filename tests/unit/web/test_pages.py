@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from services.common.http import HttpError, install_common
 from services.common.openapi import documentation_settings
 from services.common.settings import PipelineSettings
 from services.query import pages_api
+from services.query.app import wall_clock
 from services.query.web.i18n import LANGUAGE_COOKIE
 from tests.unit.web.documents import DemoSeason, document
 
@@ -23,7 +25,7 @@ from tests.unit.web.documents import DemoSeason, document
 async def http(season: DemoSeason, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
     """The pages router alone, its provenance read answering from the demo season."""
 
-    async def provenance(pool: Any, settings: PipelineSettings, lot: str) -> dict[str, Any] | None:
+    async def provenance(pool: Any, settings: PipelineSettings, lot: str, now: datetime) -> dict[str, Any] | None:
         if lot == "too-big":
             raise HttpError(413, "provenance.too_large", "The history is too large.")
         known = {e.event.subject for e in season.events} | {
@@ -44,6 +46,7 @@ async def http(season: DemoSeason, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     app.include_router(pages_api.router)
     app.state.settings = documentation_settings()
     app.state.pool = None
+    app.state.clock = wall_clock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gold.test") as client:
         yield client
 
