@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 from events.custody.registry import TrustAnchor
 from services.common import records
@@ -58,11 +59,10 @@ async def read_topic(bootstrap: str, topic: str, partitions: int, expected: int,
     others = 0
     async with _reader(bootstrap, topic, partitions) as consumer, asyncio.timeout(seconds):
         while len(events) + others < expected:
-            for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+            for messages in (await consumer.getmany(timeout_ms=500)).values():
                 for message in messages:
-                    record = records.decode(message.value)
-                    found.append(("" if message.key is None else message.key.decode(), record, tp.partition))
-                    event = record.get("event")
+                    found.append(_entry(message))
+                    event = found[-1][1].get("event")
                     if isinstance(event, dict) and isinstance(event.get("id"), str):
                         events.add(event["id"])
                     else:
@@ -77,12 +77,13 @@ async def read_to_end(bootstrap: str, topic: str, partitions: int, seconds: floa
         ends = await consumer.end_offsets(list(consumer.assignment()))
         while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
-                found.extend(
-                    ("" if m.key is None else m.key.decode(), records.decode(m.value), tp.partition)
-                    for m in messages
-                    if m.offset < ends[tp]
-                )
+                found.extend(_entry(message) for message in messages if message.offset < ends[tp])
     return found
+
+
+def _entry(message: ConsumerRecord[bytes, bytes]) -> tuple[str, dict[str, Any], int]:
+    """(key, record, partition) of a message."""
+    return ("" if message.key is None else message.key.decode(), records.decode(message.value), message.partition)
 
 
 @asynccontextmanager
