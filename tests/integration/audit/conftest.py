@@ -11,6 +11,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,11 +133,18 @@ async def audit_world(
         anchor_signature=sign_anchor(pipeline.anchor, LOG_KEYID, key.private_key),
     )
     tokens = await _issue_tokens(audit_database)
-    app = create_app(settings, clock=lambda: AUDIT_NOW)
+    async with query_client(settings, AUDIT_NOW) as query:
+        yield AuditWorld(settings, season, key, (heads[0], heads[1]), tokens, query)
+
+
+@asynccontextmanager
+async def query_client(settings: PipelineSettings, now: datetime) -> AsyncIterator[httpx.AsyncClient]:
+    """The query app in process, its lifespan run, its clock stopped at `now`."""
+    app = create_app(settings, clock=lambda: now)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://query") as query:
-            yield AuditWorld(settings, season, key, (heads[0], heads[1]), tokens, query)
+            yield query
 
 
 def _free_port() -> int:

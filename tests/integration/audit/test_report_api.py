@@ -8,15 +8,13 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from events.custody.policy import DEFAULT_POLICY
-from services.query.app import create_app
 from services.query.audit.csv_tables import cell_text
 from services.query.audit.models import ReportOut
 from services.query.audit.report import TABLE_NAMES
-from tests.integration.audit.conftest import AuditWorld, get_json
+from tests.integration.audit.conftest import AuditWorld, get_json, query_client
 from tests.integration.audit.season import SHORT_CERT
 from tests.unit.events.scenario import (
     BATEADORAS,
@@ -99,11 +97,8 @@ async def test_oro_puno_over_capacity_and_a_lot_on_a_lapsed_certificate(audit_wo
 
 async def test_the_report_is_made_at_the_apps_clock(audit_world: AuditWorld) -> None:
     """The day after the world's certificates ended (2027-01-01), Oro Puno's other lot is held on a lapsed one too."""
-    app = create_app(audit_world.settings, clock=lambda: datetime(2027, 1, 2, tzinfo=UTC))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://query") as query:
-            answer = await query.get(f"/v1/audit/organizations/{FM_ASMO}/report", headers=audit_world.auth("auditor"))
+    async with query_client(audit_world.settings, datetime(2027, 1, 2, tzinfo=UTC)) as query:
+        answer = await query.get(f"/v1/audit/organizations/{FM_ASMO}/report", headers=audit_world.auth("auditor"))
     assert answer.status_code == 200, answer.text
     lapsed = {(row["lot"], row["certificate"]) for row in _rows(answer.json(), "lapsed_lots")}
     assert lapsed == {("lot-fm-1", FM_CERT), ("lot-fm-2", SHORT_CERT)}
